@@ -1,0 +1,31 @@
+import { ComputeManagementClient } from '@azure/arm-compute';
+import type { AzureContext } from './context';
+import { httpLogPolicy } from './httpLogPolicy';
+
+/** Options every ARM client of this product is built with. */
+export function armClientOptions(ctx: AzureContext) {
+  const base = ctx.resourceManagerUrl.replace(/\/+$/, '');
+  return {
+    endpoint: base,
+    // The token audience is the cloud's, not the endpoint URL's (e.g. management.core.windows.net).
+    credentialScopes: [`${ctx.audience.replace(/\/+$/, '')}/.default`],
+    userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
+    retryOptions: { maxRetries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
+    tlsOptions: ctx.trustedCaPem ? { ca: ctx.trustedCaPem } : undefined,
+    additionalPolicies: ctx.httpDebug
+      ? [{ policy: httpLogPolicy(ctx.logger), position: 'perRetry' as const }]
+      : undefined,
+  };
+}
+
+export function computeClient(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): ComputeManagementClient {
+  return new ComputeManagementClient(ctx.credential, subscriptionId, armClientOptions(ctx));
+}
+
+/** Options for long-running operations: poll interval and cancellation. */
+export function lroOptions(ctx: AzureContext) {
+  return { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal: ctx.abortSignal };
+}
