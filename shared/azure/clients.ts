@@ -7,8 +7,9 @@ export function armClientOptions(ctx: AzureContext) {
   const base = ctx.resourceManagerUrl.replace(/\/+$/, '');
   return {
     endpoint: base,
-    // The token audience is the cloud's, not the endpoint URL's (e.g. management.core.windows.net).
-    credentialScopes: [`${ctx.audience.replace(/\/+$/, '')}/.default`],
+    // The token audience is the cloud's, not a default of the SDK's: arm-compute 25 asks for
+    // management.azure.com unless told, which sovereign clouds and Azure Stack refuse.
+    credentials: { scopes: [`${ctx.audience.replace(/\/+$/, '')}/.default`] },
     userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
     retryOptions: { maxRetries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
     tlsOptions: ctx.trustedCaPem ? { ca: ctx.trustedCaPem } : undefined,

@@ -1,0 +1,558 @@
+import { randomUUID } from 'node:crypto';
+import { bearerToken, jsonBody, type LocalAnswer, type LocalRequest } from '../http';
+import type { LocalEntra } from '../entra';
+import { ArmError, armErrors } from './errors';
+import type { FaultInjector } from './faults';
+import { OperationEngine, type Operation } from './operations';
+import { ResourceStore, resourceBody, type StoredResource } from './store';
+import type { ResourceTypeSpec } from './providers/types';
+
+export interface ArmOptions {
+  baseUrl: () => string;
+  entra: LocalEntra;
+  faults: FaultInjector;
+  subscriptions: { id: string; displayName: string }[];
+  audiences: () => string[];
+  operationDelayMs: number;
+  /** Retry-After seconds on long-running answers; 0 sends none, so clients use their own interval. */
+  retryAfterSeconds: number;
+  locations: string[];
+}
+
+interface ParsedPath {
+  subscriptionId: string;
+  resourceGroup?: string;
+  provider?: string;
+  /** [type, name, type, name, ...] after the provider; odd length = collection or action. */
+  rest: string[];
+}
+
+function parsePath(pathname: string): ParsedPath | undefined {
+  const s = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (s[0]?.toLowerCase() !== 'subscriptions' || !s[1]) return undefined;
+  const parsed: ParsedPath = { subscriptionId: s[1], rest: [] };
+  let i = 2;
+  if (s[i]?.toLowerCase() === 'resourcegroups') {
+    parsed.resourceGroup = s[i + 1];
+    i += 2;
+  }
+  if (s[i]?.toLowerCase() === 'providers') {
+    parsed.provider = s[i + 1];
+    parsed.rest = s.slice(i + 2);
+  } else if (i < s.length) {
+    parsed.rest = s.slice(i);
+  }
+  return parsed;
+}
+
+/** The ARM front door: auth, api-version, faults, then resource groups, operations and provider types. */
+export class ArmRouter {
+  readonly store = new ResourceStore();
+  readonly operations = new OperationEngine();
+  private readonly types = new Map<string, ResourceTypeSpec>();
+
+  constructor(private readonly options: ArmOptions) {}
+
+  register(spec: ResourceTypeSpec): void {
+    this.types.set(spec.type.toLowerCase(), spec);
+  }
+
+  typeSpec(type: string): ResourceTypeSpec | undefined {
+    return this.types.get(type.toLowerCase());
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': randomUUID(), ...extra };
+  }
+
+  private lroHeaders(sub: string, provider: string, op: Operation): Record<string, string> {
+    const base = `${this.options.baseUrl()}/subscriptions/${sub}/providers/${provider}/locations/local/`;
+    const h: Record<string, string> = {
+      'Azure-AsyncOperation': `${base}operations/${op.id}?api-version=2024-03-01`,
+      Location: `${base}operationResults/${op.id}?api-version=2024-03-01`,
+    };
+    if (this.options.retryAfterSeconds > 0) h['Retry-After'] = String(this.options.retryAfterSeconds);
+    return h;
+  }
+
+  async handle(req: LocalRequest): Promise<LocalAnswer | undefined> {
+    const parsed = parsePath(req.url.pathname);
+    const isSubscriptionsList = /^\/subscriptions\/?$/i.test(req.url.pathname);
+    if (!parsed && !isSubscriptionsList) return undefined;
+    const correlation = this.headers(
+      typeof req.headers['x-ms-client-request-id'] === 'string'
+        ? { 'x-ms-client-request-id': req.headers['x-ms-client-request-id'] }
+        : {},
+    );
+    try {
+      this.authenticate(req);
+      if (!req.url.searchParams.get('api-version')) throw armErrors.missingApiVersion();
+      const fault = this.options.faults.take(req.method, req.url.pathname, [
+        'throttle',
+        'serverError',
+        'unavailable',
+      ]);
+      if (fault) return this.faultAnswer(fault.kind, fault.retryAfterSeconds, correlation);
+      this.operations.tick();
+      const answer = isSubscriptionsList ? this.listSubscriptions() : this.route(req, parsed!);
+      return { ...answer, headers: { ...correlation, ...answer.headers } };
+    } catch (e) {
+      if (e instanceof ArmError) {
+        const answer = e.toAnswer();
+        const extra: Record<string, string> =
+          e.status === 401
+            ? {
+                'WWW-Authenticate': `Bearer authorization_uri="${this.options.entra.authorityHost}${this.options.entra.tenantId}", error="invalid_token", error_description="${e.message}"`,
+              }
+            : {};
+        return { ...answer, headers: { ...correlation, ...extra } };
+      }
+      throw e;
+    }
+  }
+
+  private faultAnswer(
+    kind: string,
+    retryAfter: number | undefined,
+    headers: Record<string, string>,
+  ): LocalAnswer {
+    if (kind === 'throttle') {
+      return {
+        status: 429,
+        headers: { ...headers, 'Retry-After': String(retryAfter ?? 1) },
+        body: { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } },
+      };
+    }
+    if (kind === 'unavailable') {
+      return {
+        status: 503,
+        headers,
+        body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } },
+      };
+    }
+    return {
+      status: 500,
+      headers,
+      body: { error: { code: 'InternalServerError', message: 'Encountered internal server error.' } },
+    };
+  }
+
+  private authenticate(req: LocalRequest): void {
+    const token = bearerToken(req);
+    if (!token) throw armErrors.missingToken();
+    const verdict = this.options.entra.verifyAccessToken(token, this.options.audiences());
+    if (!verdict.ok) throw armErrors.invalidToken(verdict.why);
+  }
+
+  private listSubscriptions(): LocalAnswer {
+    return {
+      status: 200,
+      body: {
+        value: this.options.subscriptions.map((s) => ({
+          id: `/subscriptions/${s.id}`,
+          subscriptionId: s.id,
+          displayName: s.displayName,
+          state: 'Enabled',
+          tenantId: this.options.entra.tenantId,
+        })),
+      },
+    };
+  }
+
+  private route(req: LocalRequest, p: ParsedPath): LocalAnswer {
+    const sub = this.options.subscriptions.find((s) => s.id.toLowerCase() === p.subscriptionId.toLowerCase());
+    if (!sub) throw armErrors.subscriptionNotFound(p.subscriptionId);
+    const subId = sub.id;
+    if (!p.resourceGroup && !p.provider) {
+      if (p.rest.length === 0)
+        return {
+          status: 200,
+          body: {
+            id: `/subscriptions/${subId}`,
+            subscriptionId: subId,
+            displayName: sub.displayName,
+            state: 'Enabled',
+            tenantId: this.options.entra.tenantId,
+          },
+        };
+      if (p.rest[0].toLowerCase() === 'locations') return this.listLocations(subId);
+      if (p.rest[0].toLowerCase() === 'resourcegroups') return this.listResourceGroups(subId);
+      if (p.rest[0].toLowerCase() === 'operationresults' && p.rest[1]) return this.operationResult(p.rest[1]);
+    }
+    if (p.resourceGroup !== undefined && !p.provider)
+      return this.resourceGroup(req, subId, p.resourceGroup, p.rest);
+    if (p.provider && !p.resourceGroup) {
+      if (p.rest[0]?.toLowerCase() === 'locations' && p.rest[2]) {
+        const kind = p.rest[2].toLowerCase();
+        if (kind === 'operations' && p.rest[3]) return this.operationStatus(p.rest[3]);
+        if (kind === 'operationresults' && p.rest[3]) return this.operationResult(p.rest[3]);
+      }
+      if (p.rest.length === 1 && req.method === 'GET') {
+        const type = `${p.provider}/${p.rest[0]}`;
+        if (!this.typeSpec(type)) throw armErrors.noProvider(type);
+        const prefix = `/subscriptions/${subId}/`.toLowerCase();
+        return this.list(
+          this.store
+            .all()
+            .filter(
+              (r) => r.type.toLowerCase() === type.toLowerCase() && r.id.toLowerCase().startsWith(prefix),
+            ),
+        );
+      }
+    }
+    if (p.provider && p.resourceGroup)
+      return this.providerResource(req, subId, p.resourceGroup, p.provider, p.rest);
+    throw new ArmError(
+      404,
+      'InvalidResourceType',
+      `The resource path '${req.url.pathname}' is not supported.`,
+    );
+  }
+
+  private list(items: StoredResource[]): LocalAnswer {
+    return { status: 200, body: { value: items.map(resourceBody) } };
+  }
+
+  private listLocations(sub: string): LocalAnswer {
+    return {
+      status: 200,
+      body: {
+        value: this.options.locations.map((name) => ({
+          id: `/subscriptions/${sub}/locations/${name}`,
+          name,
+          type: 'Region',
+          displayName: name,
+          regionalDisplayName: name,
+          metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
+        })),
+      },
+    };
+  }
+
+  private rgId(sub: string, rg: string): string {
+    return `/subscriptions/${sub}/resourceGroups/${rg}`;
+  }
+
+  private listResourceGroups(sub: string): LocalAnswer {
+    return this.list(
+      this.store
+        .all()
+        .filter(
+          (r) =>
+            r.type === 'Microsoft.Resources/resourceGroups' &&
+            r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`.toLowerCase()),
+        ),
+    );
+  }
+
+  private resourceGroup(req: LocalRequest, sub: string, rg: string, rest: string[]): LocalAnswer {
+    const id = this.rgId(sub, rg);
+    const existing = this.store.get(id);
+    if (rest.length > 0) {
+      if (rest[0].toLowerCase() === 'resources' && req.method === 'GET') {
+        if (!existing) throw armErrors.resourceGroupNotFound(rg);
+        return this.list(this.store.descendants(existing.id));
+      }
+      throw new ArmError(
+        404,
+        'InvalidResourceType',
+        `The resource path '${req.url.pathname}' is not supported.`,
+      );
+    }
+    switch (req.method) {
+      case 'GET':
+      case 'HEAD':
+        if (!existing) {
+          if (req.method === 'HEAD') return { status: 404 };
+          throw armErrors.resourceGroupNotFound(rg);
+        }
+        return req.method === 'HEAD' ? { status: 204 } : { status: 200, body: resourceBody(existing) };
+      case 'PUT': {
+        const body = (jsonBody(req) ?? {}) as { location?: string; tags?: Record<string, string> };
+        if (!body.location)
+          throw armErrors.invalidParameter(
+            "The 'location' property is required for a resource group.",
+            'location',
+          );
+        if (!/^[-\w._()]{1,90}$/.test(rg) || rg.endsWith('.')) {
+          throw new ArmError(
+            400,
+            'InvalidResourceGroup',
+            `The provided resource group name '${rg}' has these invalid characters.`,
+          );
+        }
+        if (existing && existing.location !== body.location.toLowerCase().replace(/\s/g, '')) {
+          throw new ArmError(
+            409,
+            'InvalidResourceGroupLocation',
+            `Invalid resource group location '${body.location}'. The Resource group already exists in location '${existing.location}'.`,
+          );
+        }
+        const resource: StoredResource = {
+          id: existing?.id ?? id,
+          name: existing?.name ?? rg,
+          type: 'Microsoft.Resources/resourceGroups',
+          location: body.location.toLowerCase().replace(/\s/g, ''),
+          tags: body.tags ?? existing?.tags,
+          properties: { provisioningState: 'Succeeded' },
+          preexisting: existing?.preexisting,
+        };
+        this.store.put(resource);
+        return { status: existing ? 200 : 201, body: resourceBody(resource) };
+      }
+      case 'DELETE': {
+        if (!existing) throw armErrors.resourceGroupNotFound(rg);
+        existing.properties.provisioningState = 'Deleting';
+        const op = this.operations.start({
+          kind: 'delete',
+          resourceId: existing.id,
+          finishAt: Date.now() + this.options.operationDelayMs,
+          complete: () => {
+            for (const child of this.store.descendants(existing.id)) {
+              this.store.delete(child.id);
+              this.typeSpec(child.type)?.onDeleted?.(child, this.store);
+            }
+            this.store.delete(existing.id);
+          },
+        });
+        const headers: Record<string, string> = {
+          Location: `${this.options.baseUrl()}/subscriptions/${sub}/operationresults/${op.id}?api-version=2022-09-01`,
+        };
+        if (this.options.retryAfterSeconds > 0)
+          headers['Retry-After'] = String(this.options.retryAfterSeconds);
+        return { status: 202, headers };
+      }
+      default:
+        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
+    }
+  }
+
+  private operationStatus(opId: string): LocalAnswer {
+    const op = this.operations.get(opId);
+    if (!op) throw new ArmError(404, 'OperationNotFound', `The operation '${opId}' was not found.`);
+    const body: Record<string, unknown> = { name: op.id, status: op.status, startTime: op.startTime };
+    if (op.endTime) body.endTime = op.endTime;
+    if (op.status === 'Failed' && op.error) body.error = op.error;
+    const headers: Record<string, string> = {};
+    if (op.status === 'InProgress' && this.options.retryAfterSeconds > 0)
+      headers['Retry-After'] = String(this.options.retryAfterSeconds);
+    return { status: 200, body, headers };
+  }
+
+  private operationResult(opId: string): LocalAnswer {
+    const op = this.operations.get(opId);
+    if (!op) throw new ArmError(404, 'OperationNotFound', `The operation '${opId}' was not found.`);
+    if (op.status === 'InProgress') {
+      const headers: Record<string, string> = {};
+      if (this.options.retryAfterSeconds > 0) headers['Retry-After'] = String(this.options.retryAfterSeconds);
+      return { status: 202, headers };
+    }
+    if (op.status === 'Failed') {
+      const error = op.error ?? { code: 'InternalOperationError', message: 'The operation failed.' };
+      return { status: 400, body: { error } };
+    }
+    if (op.kind === 'action') return { status: 200, body: op.result };
+    return { status: op.kind === 'delete' ? 204 : 200 };
+  }
+
+  private providerResource(
+    req: LocalRequest,
+    sub: string,
+    rg: string,
+    provider: string,
+    rest: string[],
+  ): LocalAnswer {
+    const rgResource = this.store.get(this.rgId(sub, rg));
+    if (!rgResource) throw armErrors.resourceGroupNotFound(rg);
+    const rgIdText = rgResource.id;
+    const types: string[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < rest.length; i += 2) {
+      types.push(rest[i]);
+      if (rest[i + 1] !== undefined) names.push(rest[i + 1]);
+    }
+    const isAction = rest.length % 2 === 1 && req.method === 'POST';
+    const resourceTypes = isAction ? types.slice(0, -1) : types;
+    const type = [provider, ...resourceTypes].join('/');
+    const spec = this.typeSpec(type);
+    if (!spec) throw armErrors.noProvider(type);
+    const idOf = (depth: number) =>
+      `${rgIdText}/providers/${provider}/` +
+      resourceTypes
+        .slice(0, depth)
+        .map((t, k) => `${t}/${names[k]}`)
+        .join('/');
+    // Parent of a nested type must exist (and is looked up case-insensitively, like ARM).
+    let parent: StoredResource | undefined;
+    if (resourceTypes.length > 1) {
+      const parentId = idOf(resourceTypes.length - 1);
+      parent = this.store.get(parentId);
+      if (!parent || parent.properties.provisioningState === 'Deleting')
+        throw armErrors.parentNotFound(names[resourceTypes.length - 2]);
+    }
+    if (names.length < resourceTypes.length) {
+      if (req.method !== 'GET')
+        throw new ArmError(
+          405,
+          'MethodNotAllowed',
+          `The HTTP method '${req.method}' is not supported on a collection.`,
+        );
+      const parentId = resourceTypes.length > 1 ? parent!.id : rgIdText;
+      return this.list(this.store.children(parentId, spec.type));
+    }
+    const id = idOf(resourceTypes.length);
+    const name = names[resourceTypes.length - 1];
+    const existing = this.store.get(id);
+    if (isAction) {
+      const actionName = rest[rest.length - 1];
+      const action = spec.actions?.[actionName];
+      if (!action)
+        throw new ArmError(
+          404,
+          'InvalidResourceType',
+          `The action '${actionName}' is not supported on '${type}'.`,
+        );
+      if (!existing) throw armErrors.notFound(type, name, rg);
+      const answer = action({
+        resource: existing,
+        body: (jsonBody(req) ?? {}) as Record<string, unknown>,
+        store: this.store,
+        baseUrl: this.options.baseUrl(),
+      });
+      if ('async' in answer) {
+        const failure = this.options.faults.take('POST', req.url.pathname, ['failOperation']);
+        const op = this.operations.start({
+          kind: 'action',
+          resourceId: existing.id,
+          finishAt:
+            Date.now() + (answer.async.durationMs ?? spec.operationMs ?? this.options.operationDelayMs),
+          complete: answer.async.complete,
+          error: failure?.error ?? answer.async.error,
+        });
+        return { status: 202, headers: this.lroHeaders(sub, provider, op) };
+      }
+      return { status: answer.status ?? 200, body: answer.body };
+    }
+    switch (req.method) {
+      case 'GET':
+        if (!existing) throw armErrors.notFound(type, name, rg);
+        return { status: 200, body: resourceBody(existing) };
+      case 'PUT':
+      case 'PATCH':
+        return this.write(req, spec, { id, name, sub, rg, provider, existing, parent });
+      case 'DELETE':
+        return this.remove(req, spec, { sub, provider, existing });
+      default:
+        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
+    }
+  }
+
+  private write(
+    req: LocalRequest,
+    spec: ResourceTypeSpec,
+    t: {
+      id: string;
+      name: string;
+      sub: string;
+      rg: string;
+      provider: string;
+      existing?: StoredResource;
+      parent?: StoredResource;
+    },
+  ): LocalAnswer {
+    let body = (jsonBody(req) ?? {}) as Record<string, unknown>;
+    if (req.method === 'PATCH') {
+      if (!t.existing) throw armErrors.notFound(spec.type, t.name, t.rg);
+      body = {
+        ...body,
+        location: t.existing.location,
+        tags: body.tags ?? t.existing.tags,
+        properties: { ...t.existing.properties, ...((body.properties as Record<string, unknown>) ?? {}) },
+      };
+    }
+    if (
+      t.existing &&
+      this.operations.inProgressFor(t.existing.id) &&
+      t.existing.properties.provisioningState === 'Deleting'
+    ) {
+      throw armErrors.conflict(`The resource '${t.name}' is being deleted.`);
+    }
+    const written = spec.write({
+      id: t.existing?.id ?? t.id,
+      name: t.existing?.name ?? t.name,
+      subscriptionId: t.sub,
+      resourceGroup: t.rg,
+      body,
+      existing: t.existing,
+      store: this.store,
+      parent: t.parent,
+    });
+    written.type = spec.type;
+    const created = !t.existing;
+    if (!spec.asyncCreate) {
+      written.properties.provisioningState = 'Succeeded';
+      this.store.put(written);
+      spec.onProvisioned?.(written, this.store);
+      return { status: created ? 201 : 200, body: resourceBody(written) };
+    }
+    written.properties.provisioningState = created ? 'Creating' : 'Updating';
+    this.store.put(written);
+    const failure = this.options.faults.take(req.method, req.url.pathname, ['failOperation']);
+    const slow = this.options.faults.take(req.method, req.url.pathname, ['slow']);
+    const op = this.operations.start({
+      kind: 'put',
+      resourceId: written.id,
+      finishAt: Date.now() + (slow?.delayMs ?? spec.operationMs ?? this.options.operationDelayMs),
+      error: failure
+        ? (failure.error ?? { code: 'InternalOperationError', message: 'The operation failed.' })
+        : undefined,
+      complete: () => {
+        written.properties.provisioningState = 'Succeeded';
+        spec.onProvisioned?.(written, this.store);
+      },
+      fail: () => {
+        written.properties.provisioningState = 'Failed';
+      },
+    });
+    return {
+      status: created ? 201 : 200,
+      body: resourceBody(written),
+      headers: this.lroHeaders(t.sub, t.provider, op),
+    };
+  }
+
+  private remove(
+    req: LocalRequest,
+    spec: ResourceTypeSpec,
+    t: { sub: string; provider: string; existing?: StoredResource },
+  ): LocalAnswer {
+    if (!t.existing) return { status: 204 };
+    const existing = t.existing;
+    spec.beforeDelete?.({ resource: existing, store: this.store });
+    const finish = () => {
+      for (const child of this.store.descendants(existing.id)) this.store.delete(child.id);
+      this.store.delete(existing.id);
+      spec.onDeleted?.(existing, this.store);
+    };
+    if (!spec.asyncDelete) {
+      finish();
+      return { status: 200 };
+    }
+    const previousState = existing.properties.provisioningState;
+    existing.properties.provisioningState = 'Deleting';
+    const failure = this.options.faults.take('DELETE', req.url.pathname, ['failOperation']);
+    const op = this.operations.start({
+      kind: 'delete',
+      resourceId: existing.id,
+      finishAt: Date.now() + (spec.operationMs ?? this.options.operationDelayMs),
+      error: failure
+        ? (failure.error ?? { code: 'InternalOperationError', message: 'The operation failed.' })
+        : undefined,
+      complete: finish,
+      fail: () => {
+        existing.properties.provisioningState = previousState;
+      },
+    });
+    return { status: 202, headers: this.lroHeaders(t.sub, t.provider, op) };
+  }
+}

@@ -1,0 +1,206 @@
+import { ArmError, armErrors } from '../errors';
+import type { ResourceStore, StoredResource } from '../store';
+import type { ResourceTypeSpec, WriteContext } from './types';
+
+/*
+ * Microsoft.Compute galleries and gallery images (image definitions), shaped on GalleryRP.json
+ * (specification/compute/resource-manager/Microsoft.Compute/GalleryRP) and its examples: flat ARM envelope,
+ * provider state in `properties`, `provisioningState` Creating -> Succeeded through an Azure-AsyncOperation.
+ */
+
+type Props = Record<string, unknown>;
+
+function props(body: Record<string, unknown>): Props {
+  const p = body.properties;
+  return p && typeof p === 'object' ? { ...(p as Props) } : {};
+}
+
+function location(ctx: WriteContext): string {
+  const value = ctx.body.location;
+  if (typeof value !== 'string' || !value) {
+    throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  }
+  const normal = value.toLowerCase().replace(/\s/g, '');
+  if (ctx.existing && ctx.existing.location !== normal) {
+    throw new ArmError(
+      409,
+      'InvalidResourceLocation',
+      `The resource '${ctx.name}' already exists in location '${ctx.existing.location}'. A resource with the same name cannot be created in location '${normal}'.`,
+    );
+  }
+  return normal;
+}
+
+function tags(ctx: WriteContext): Record<string, string> | undefined {
+  return (ctx.body.tags as Record<string, string> | undefined) ?? undefined;
+}
+
+/** The rule Azure reports for gallery names (letters, digits, '_' and '.', not starting or ending with '.'). */
+const GALLERY_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.]{0,78}[A-Za-z0-9_])?$/;
+const IMAGE_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
+
+function nestedIds(store: ResourceStore, resource: StoredResource): string[] {
+  return store
+    .descendants(resource.id)
+    .map((r) => r.id.slice(r.id.toLowerCase().indexOf('/providers/') + '/providers/'.length));
+}
+
+function refuseNested(resource: StoredResource, store: ResourceStore): void {
+  const nested = nestedIds(store, resource);
+  if (nested.length > 0) {
+    throw new ArmError(
+      409,
+      'CannotDeleteResource',
+      `Cannot delete resource while nested resources exist. Some existing nested resource IDs include: '${nested.slice(0, 5).join(', ')}'. Please delete all nested resources before deleting this resource.`,
+    );
+  }
+}
+
+export const galleries: ResourceTypeSpec = {
+  type: 'Microsoft.Compute/galleries',
+  asyncCreate: true,
+  asyncDelete: true,
+  write(ctx) {
+    if (!GALLERY_NAME.test(ctx.name)) {
+      throw armErrors.invalidParameter(
+        `The entity name 'galleryName' is invalid according to its validation rule: ^[^_\\W][\\w-._]{0,79}(?<![-.])$.`,
+        'galleryName',
+      );
+    }
+    const requested = props(ctx.body);
+    const properties: Props = { ...(ctx.existing?.properties ?? {}) };
+    if ('description' in requested) properties.description = requested.description;
+    if (requested.sharingProfile) properties.sharingProfile = requested.sharingProfile;
+    if (requested.softDeletePolicy) properties.softDeletePolicy = requested.softDeletePolicy;
+    properties.identifier = { uniqueName: `${ctx.subscriptionId}-${ctx.name.toUpperCase()}` };
+    delete properties.provisioningState;
+    return { id: ctx.id, name: ctx.name, type: '', location: location(ctx), tags: tags(ctx), properties };
+  },
+  beforeDelete: ({ resource, store }) => refuseNested(resource, store),
+};
+
+const OS_TYPES = ['Windows', 'Linux'];
+const OS_STATES = ['Generalized', 'Specialized'];
+const GENERATIONS = ['V1', 'V2'];
+const ARCHITECTURES = ['x64', 'Arm64'];
+const SECURITY_TYPES = [
+  'Standard',
+  'TrustedLaunchSupported',
+  'TrustedLaunch',
+  'ConfidentialVM',
+  'ConfidentialVmSupported',
+  'TrustedLaunchAndConfidentialVmSupported',
+];
+
+function feature(p: Props, name: string): string | undefined {
+  const list = Array.isArray(p.features) ? (p.features as { name?: string; value?: string }[]) : [];
+  return list.find((f) => f.name?.toLowerCase() === name.toLowerCase())?.value;
+}
+
+function enumValue(value: unknown, allowed: string[], property: string): string {
+  const match = allowed.find((a) => a.toLowerCase() === String(value).toLowerCase());
+  if (!match) {
+    throw armErrors.invalidParameter(
+      `The value '${String(value)}' of parameter '${property}' is not allowed. Allowed values are '${allowed.join("', '")}'.`,
+      property,
+    );
+  }
+  return match;
+}
+
+export const galleryImages: ResourceTypeSpec = {
+  type: 'Microsoft.Compute/galleries/images',
+  asyncCreate: true,
+  asyncDelete: true,
+  write(ctx) {
+    if (!IMAGE_NAME.test(ctx.name)) {
+      throw armErrors.invalidParameter(
+        `The entity name 'galleryImageName' is invalid according to its validation rule: ^[^_\\W][\\w-._]{0,79}(?<![-.])$.`,
+        'galleryImageName',
+      );
+    }
+    const p = props(ctx.body);
+    for (const required of ['osType', 'osState', 'identifier']) {
+      if (p[required] === undefined) {
+        throw armErrors.invalidParameter(
+          `Required parameter '${required}' is missing (null).`,
+          `galleryImage.properties.${required}`,
+        );
+      }
+    }
+    const identifier = p.identifier as { publisher?: string; offer?: string; sku?: string };
+    for (const part of ['publisher', 'offer', 'sku'] as const) {
+      if (!identifier[part])
+        throw armErrors.invalidParameter(
+          `Required parameter '${part}' is missing (null).`,
+          `galleryImage.properties.identifier.${part}`,
+        );
+    }
+    p.osType = enumValue(p.osType, OS_TYPES, 'osType');
+    p.osState = enumValue(p.osState, OS_STATES, 'osState');
+    p.hyperVGeneration = enumValue(p.hyperVGeneration ?? 'V1', GENERATIONS, 'hyperVGeneration');
+    p.architecture = enumValue(p.architecture ?? 'x64', ARCHITECTURES, 'architecture');
+    const security = feature(p, 'SecurityType');
+    if (security !== undefined) {
+      enumValue(security, SECURITY_TYPES, 'features.SecurityType');
+      if (security !== 'Standard' && p.hyperVGeneration !== 'V2') {
+        throw armErrors.invalidParameter(
+          `The feature 'SecurityType' with value '${security}' is supported only for Hyper-V generation 'V2' images.`,
+          'galleryImage.properties.features',
+        );
+      }
+    }
+    if (p.endOfLifeDate !== undefined && Number.isNaN(Date.parse(String(p.endOfLifeDate)))) {
+      throw armErrors.invalidParameter(
+        `The value of parameter 'endOfLifeDate' is invalid.`,
+        'galleryImage.properties.endOfLifeDate',
+      );
+    }
+    if (ctx.existing) {
+      const before = ctx.existing.properties;
+      const immutable: [string, unknown, unknown][] = [
+        ['osType', before.osType, p.osType],
+        ['osState', before.osState, p.osState],
+        ['hyperVGeneration', before.hyperVGeneration, p.hyperVGeneration],
+        ['architecture', before.architecture, p.architecture],
+        [
+          'identifier',
+          JSON.stringify(before.identifier),
+          JSON.stringify({ publisher: identifier.publisher, offer: identifier.offer, sku: identifier.sku }),
+        ],
+        [
+          'features.SecurityType',
+          feature(before, 'SecurityType') ?? 'Standard',
+          security ?? feature(before, 'SecurityType') ?? 'Standard',
+        ],
+      ];
+      for (const [name, was, now] of immutable) {
+        if (String(was) !== String(now))
+          throw armErrors.propertyChangeNotAllowed(`galleryImage.properties.${name}`);
+      }
+    } else {
+      const sameIdentifier = ctx.store
+        .children(ctx.parent!.id, 'Microsoft.Compute/galleries/images')
+        .find((r) => {
+          const other = r.properties.identifier as typeof identifier;
+          return (
+            r.id.toLowerCase() !== ctx.id.toLowerCase() &&
+            other.publisher === identifier.publisher &&
+            other.offer === identifier.offer &&
+            other.sku === identifier.sku
+          );
+        });
+      if (sameIdentifier) {
+        throw new ArmError(
+          409,
+          'Conflict',
+          `An image definition with the same publisher, offer and sku already exists in the gallery: '${sameIdentifier.name}'.`,
+        );
+      }
+    }
+    p.identifier = { publisher: identifier.publisher, offer: identifier.offer, sku: identifier.sku };
+    delete p.provisioningState;
+    return { id: ctx.id, name: ctx.name, type: '', location: location(ctx), tags: tags(ctx), properties: p };
+  },
+  beforeDelete: ({ resource, store }) => refuseNested(resource, store),
+};

@@ -1,0 +1,51 @@
+import type { ArmError } from '../errors';
+import type { ResourceStore, StoredResource } from '../store';
+
+/*
+ * How a resource provider plugs into the local ARM. One `ResourceTypeSpec` per resource type; the engine
+ * does routing, existence of subscription / resource group / parent, long-running semantics, errors and
+ * listing. A provider only says how a request body becomes a stored resource and what Azure refuses.
+ *
+ *   write(ctx)        build the resource from a PUT/PATCH body (ctx.existing set on update); throw ArmError
+ *   beforeDelete(ctx) throw ArmError to refuse a delete (nested resources, in use, locks)
+ *   onProvisioned(r)  the create/update operation finished: set state that appears only then
+ *   actions[name]     POST {id}/{name}: answer at once ({ body }) or as a long-running operation ({ async })
+ *   operationMs       how long this type's operations take (default: the engine's operationDelayMs)
+ */
+export interface WriteContext {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  body: Record<string, unknown>;
+  existing?: StoredResource;
+  store: ResourceStore;
+  /** The parent resource for nested types. */
+  parent?: StoredResource;
+}
+
+export interface ActionContext {
+  resource: StoredResource;
+  body: Record<string, unknown>;
+  store: ResourceStore;
+  baseUrl: string;
+}
+
+export type ActionAnswer =
+  | { status?: number; body?: unknown }
+  | { async: { durationMs?: number; complete: () => unknown; error?: { code: string; message: string } } };
+
+export interface ResourceTypeSpec {
+  /** Full type, e.g. `Microsoft.Compute/galleries/images`. */
+  type: string;
+  asyncCreate: boolean;
+  asyncDelete: boolean;
+  operationMs?: number;
+  write(ctx: WriteContext): StoredResource;
+  beforeDelete?(ctx: { resource: StoredResource; store: ResourceStore }): void;
+  onProvisioned?(resource: StoredResource, store: ResourceStore): void;
+  onDeleted?(resource: StoredResource, store: ResourceStore): void;
+  actions?: Record<string, (ctx: ActionContext) => ActionAnswer>;
+}
+
+export type ArmErrorFactory = (...args: string[]) => ArmError;

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The key Microsoft publishes for the emulator's default account. */
+export const DEVSTORE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const SECOND_ACCOUNT = 'imagestore2';
+const SECOND_KEY = Buffer.from('local-azure-second-account-key-0123456789').toString('base64');
+
+export interface AzuriteInstance {
+  blobEndpoint(account: string): string;
+  accounts: { name: string; key: string }[];
+  connectionString(account: string): string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Azurite's blob service as a child process of its own (not through npx, so the pid we hold is the server's),
+ * with two accounts for cross-account copies. Telemetry off: it would try to reach the internet.
+ */
+export async function startAzurite(
+  options: { persistence?: 'memory' | 'disk'; dir?: string } = {},
+): Promise<AzuriteInstance> {
+  const port = await freePort();
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
+  const ownsDir = !options.dir;
+  const main = require.resolve('azurite/dist/src/blob/main.js');
+  const args = [
+    main,
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(port),
+    '--skipApiVersionCheck',
+    '--loose',
+    '--disableTelemetry',
+    '--silent',
+  ];
+  args.push(
+    ...(options.persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence', '--location', dir]),
+  );
+  const accounts = [
+    { name: 'devstoreaccount1', key: DEVSTORE_KEY },
+    { name: SECOND_ACCOUNT, key: SECOND_KEY },
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await waitForPort(port, child, 15_000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${stderr}`, { cause: e });
+  }
+  const blobEndpoint = (account: string) => `http://127.0.0.1:${port}/${account}`;
+  return {
+    port,
+    accounts,
+    blobEndpoint,
+    connectionString: (account) => {
+      const key = accounts.find((a) => a.name === account)?.key;
+      if (!key) throw new Error(`Azurite has no account '${account}'`);
+      return `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${blobEndpoint(account)};`;
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
