@@ -1,3 +1,4 @@
+import type { AccessToken, GetTokenOptions } from '@azure/core-auth';
 import {
   AzurePipelinesCredential,
   ClientCertificateCredential,
@@ -29,6 +30,40 @@ export function createCredential(
   clientOptions: CredentialClientOptions = {},
 ): TokenCredential {
   validateConnection(conn);
+  return new ConnectionCredential(conn, credentialFor(conn, clientOptions));
+}
+
+/**
+ * Says which connection, tenant and application a failed sign-in was for. MSAL's own text for an unknown
+ * tenant is only "endpoints_resolution_error", which leaves a user nothing to check.
+ */
+class ConnectionCredential implements TokenCredential {
+  constructor(
+    private readonly conn: AzureRmConnection,
+    private readonly inner: TokenCredential,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      const hint = /endpoints_resolution_error|AADSTS90002/.test(reason)
+        ? ` Entra ID at ${this.conn.authorityHost} does not know tenant '${this.conn.tenantId}': check the tenant id of the service connection.`
+        : '';
+      const who =
+        this.conn.scheme === 'ManagedServiceIdentity'
+          ? 'managed identity'
+          : `application ${this.conn.clientId}`;
+      throw new Error(
+        `Sign-in with service connection ${this.conn.name} (${this.conn.scheme}, tenant ${this.conn.tenantId}, ${who}) failed: ${reason}${hint}`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+function credentialFor(conn: AzureRmConnection, clientOptions: CredentialClientOptions): TokenCredential {
   const options = {
     ...clientOptions,
     authorityHost: conn.authorityHost,

@@ -135,3 +135,13 @@ export function readPath(
   }
   return value;
 }
+
+/** A calendar date or full timestamp (`2027-12-31`, `2027-12-31T00:00:00Z`). */
+export function readDate(name: string): Date | undefined {
+  const value = raw(name);
+  if (value === undefined) return undefined;
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw new InputError(name, `'${value}' is not a date; write e.g. 2027-12-31`);
+  return date;
+}

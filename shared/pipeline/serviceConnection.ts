@@ -1,5 +1,6 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { InputError } from '../validation/inputError';
+import { registerSecret } from './secrets';
 import { resolveCloud } from '../azure/clouds';
 import {
   AUTH_SCHEMES,
@@ -24,11 +25,15 @@ export async function readAzureRmConnection(inputName = 'ConnectedServiceName'):
       'service connection was not found or the pipeline is not authorized to use it',
     );
   }
+  // tl.getEndpointAuthorizationParameter writes the value to the debug log; the parsed authorization object
+  // does not, and every value taken from it is registered as a secret before anything else runs.
+  const parameters = lowerCaseKeys(tl.getEndpointAuthorization(id, true)?.parameters ?? {});
   const auth = (key: string) => {
-    const value = tl.getEndpointAuthorizationParameter(id, key, true);
-    if (value) tl.setSecret(value);
+    const value = parameters[key.toLowerCase()];
+    registerSecret(value);
     return value || undefined;
   };
+  const param = (key: string) => parameters[key.toLowerCase()] || undefined;
   const data = (key: string) => tl.getEndpointDataParameter(id, key, true) || undefined;
   if (!AUTH_SCHEMES.includes(scheme as AuthScheme)) {
     throw new InputError(
@@ -36,7 +41,7 @@ export async function readAzureRmConnection(inputName = 'ConnectedServiceName'):
       `service connection uses the authentication scheme '${scheme}', which is not supported; use one of ${AUTH_SCHEMES.join(', ')}`,
     );
   }
-  const authenticationType = tl.getEndpointAuthorizationParameter(id, 'authenticationType', true) ?? 'spnKey';
+  const authenticationType = param('authenticationType') ?? 'spnKey';
   const cloud = await resolveCloud({
     environment: data('environment'),
     url: tl.getEndpointUrl(id, true),
@@ -48,8 +53,8 @@ export async function readAzureRmConnection(inputName = 'ConnectedServiceName'):
   const conn: AzureRmConnection = {
     name,
     scheme: scheme as AuthScheme,
-    tenantId: tl.getEndpointAuthorizationParameter(id, 'tenantid', true) ?? '',
-    clientId: tl.getEndpointAuthorizationParameter(id, 'serviceprincipalid', true) || undefined,
+    tenantId: param('tenantid') ?? '',
+    clientId: param('serviceprincipalid'),
     subscriptionId: data('subscriptionId') ?? '',
     environment: cloud.name,
     resourceManagerUrl: cloud.resourceManagerUrl,
@@ -62,15 +67,19 @@ export async function readAzureRmConnection(inputName = 'ConnectedServiceName'):
   }
   if (conn.scheme === 'WorkloadIdentityFederation') {
     const systemAccessToken =
-      tl.getEndpointAuthorizationParameter('SystemVssConnection', 'AccessToken', true) ??
-      tl.getVariable('System.AccessToken');
-    if (systemAccessToken) tl.setSecret(systemAccessToken);
+      lowerCaseKeys(tl.getEndpointAuthorization('SystemVssConnection', true)?.parameters ?? {}).accesstoken ??
+      process.env.SYSTEM_ACCESSTOKEN;
+    registerSecret(systemAccessToken);
     conn.oidc = {
-      requestUri: tl.getVariable('System.OidcRequestUri') ?? '',
+      requestUri: process.env.SYSTEM_OIDCREQUESTURI ?? '',
       serviceConnectionId: id,
       systemAccessToken: systemAccessToken ?? '',
     };
   }
   validateConnection(conn);
   return conn;
+}
+
+function lowerCaseKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
 }

@@ -9,13 +9,3 @@ export function uploadSummary(taskName: string, markdown: string): void {
   fs.writeFileSync(file, markdown, 'utf8');
   tl.uploadSummary(file);
 }
-
-/** A Markdown table; cells are escaped so a `|` in a name does not break the layout. */
-export function markdownTable(headers: string[], rows: string[][]): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  return [
-    `| ${headers.map(cell).join(' | ')} |`,
-    `|${headers.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
-}

@@ -73,6 +73,8 @@ export interface LocalAzure {
   serviceConnectionEnv(kind: ConnectionKind, id?: string): Record<string, string>;
   /** A ready AzureContext for library tests (secret principal unless told otherwise). */
   context(options?: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean }): AzureContext;
+  /** A resource group the test's user already has (a fixture, left out of `audit({ created: true })`). */
+  resourceGroup(name: string, location?: string, subscriptionId?: string): string;
   /** Every resource that exists now; `created` leaves out what the local Azure made itself at start. */
   audit(options?: { created?: boolean }): { id: string; type: string; provisioningState?: string }[];
   stop(): Promise<void>;
@@ -329,6 +331,10 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         [`ENDPOINT_AUTH_SCHEME_${id}`]: conn.scheme,
         NODE_EXTRA_CA_CERTS: serverCert.certPath,
         SYSTEM_OIDCREQUESTURI: devops.requestUri,
+        ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({
+          parameters: { AccessToken: devops.jobAccessToken },
+          scheme: 'OAuth',
+        }),
         ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: devops.jobAccessToken,
         AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${imdsPort}`,
       };
@@ -354,6 +360,19 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         pollIntervalMs: 20,
         trustedCaPem: serverCert.certPem,
       };
+    },
+    resourceGroup(name, location = 'westeurope', sub = subscriptionId) {
+      const id = `/subscriptions/${sub}/resourceGroups/${name}`;
+      arm.store.put({
+        id,
+        name,
+        type: 'Microsoft.Resources/resourceGroups',
+        location,
+        properties: { provisioningState: 'Succeeded' },
+        preexisting: true,
+      });
+      preexisting.add(id.toLowerCase());
+      return id;
     },
     audit(opts = {}) {
       arm.operations.tick();
