@@ -61,7 +61,7 @@ export function readInt(name: string, options: { min: number; max: number; defau
 export function readResourceId(name: string, options: { required: true; expectedType?: string }): ResourceId;
 export function readResourceId(
   name: string,
-  options?: { required?: false; expectedType?: string },
+  options?: { required?: boolean; expectedType?: string },
 ): ResourceId | undefined;
 export function readResourceId(
   name: string,

@@ -1,6 +1,7 @@
 import {
   galleryDefinitionSummary,
   reconcileGalleryAndDefinition,
+  validateGalleryDefinitionOptions,
   type GalleryDefinitionOptions,
 } from '../../shared/gallery/shareToGallery';
 import {
@@ -55,6 +56,7 @@ function readOptions(): GalleryDefinitionOptions {
 
 void runTask('ShareToGallery', async ({ signal }) => {
   const options = readOptions();
+  validateGalleryDefinitionOptions(options);
   const connection = await readAzureRmConnection();
   const ctx = createAzureContext(connection, { task: 'ShareToGallery', signal });
   const result = await reconcileGalleryAndDefinition(ctx, options);

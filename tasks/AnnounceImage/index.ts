@@ -1,0 +1,17 @@
+import { readLines, readList, readResourceId, readString } from '../../shared/pipeline/inputs';
+import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
+import { runTask } from '../../shared/pipeline/runTask';
+import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
+
+void runTask('AnnounceImage', async () => {
+  readResourceId('imageVersionId', {
+    required: true,
+    expectedType: 'Microsoft.Compute/galleries/images/versions',
+  });
+  readString('eventGridTopicEndpoint');
+  readString('eventType', { default: 'VMImageLifecycle.ImageVersionReady' });
+  readLines('pipelines');
+  readList('requireReplicatedRegions');
+  await readAzureRmConnection();
+  notAvailableYet('AnnounceImage');
+});

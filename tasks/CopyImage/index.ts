@@ -1,0 +1,22 @@
+import {
+  readBoolean,
+  readDuration,
+  readRegion,
+  readResourceId,
+  readString,
+} from '../../shared/pipeline/inputs';
+import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
+import { runTask } from '../../shared/pipeline/runTask';
+import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
+
+void runTask('CopyImage', async () => {
+  readResourceId('sourceImageId', { required: true });
+  readString('targetSubscriptionId');
+  readString('targetResourceGroupName', { required: true });
+  readRegion('targetLocation');
+  readString('targetImageName');
+  readBoolean('overwrite');
+  readDuration('timeout', { defaultSeconds: 3 * 3600 });
+  await readAzureRmConnection();
+  notAvailableYet('CopyImage');
+});

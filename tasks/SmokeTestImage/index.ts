@@ -1,0 +1,24 @@
+import {
+  readBoolean,
+  readDuration,
+  readPath,
+  readRegion,
+  readResourceId,
+  readString,
+} from '../../shared/pipeline/inputs';
+import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
+import { runTask } from '../../shared/pipeline/runTask';
+import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
+
+void runTask('SmokeTestImage', async () => {
+  readResourceId('imageId', { required: true });
+  readPath('checksPath', { required: true, mustExist: true });
+  readString('resourceGroupName', { required: true });
+  readRegion('location');
+  readString('vmSize', { default: 'Standard_D2s_v5' });
+  readResourceId('subnetId', { expectedType: 'Microsoft.Network/virtualNetworks/subnets' });
+  readDuration('timeout', { defaultSeconds: 45 * 60 });
+  readBoolean('keepVmOnFailure');
+  await readAzureRmConnection();
+  notAvailableYet('SmokeTestImage');
+});
