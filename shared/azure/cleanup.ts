@@ -66,14 +66,19 @@ export class CleanupStack {
     });
     await Promise.race([Promise.all(started.map((s) => s.done)), timeout]);
     clearTimeout(timer);
+    // Freeze the report at the deadline: undos still running may finish later, but the task is ending.
     const finished = new Set([...report.removed, ...report.failed.map((f) => f.description)]);
-    report.pending = entries.map((e) => e.description).filter((d) => !finished.has(d));
-    for (const description of report.pending) {
+    const frozen: CleanupReport = {
+      removed: [...report.removed],
+      failed: [...report.failed],
+      pending: entries.map((e) => e.description).filter((d) => !finished.has(d)),
+    };
+    for (const description of frozen.pending) {
       this.logger.warn(
         `Cleanup of ${description} was started but had not finished when the task was stopped`,
       );
     }
     controller.abort();
-    return report;
+    return frozen;
   }
 }
