@@ -1,4 +1,6 @@
 import * as tl from 'azure-pipelines-task-lib/task';
+import { _vault } from 'azure-pipelines-task-lib/internal';
+import { registerSecret } from './secrets';
 import { InputError } from '../validation/inputError';
 import { parseDurationSeconds } from '../validation/duration';
 import { normalizeRegion } from '../validation/regions';
@@ -144,4 +146,19 @@ export function readDate(name: string): Date | undefined {
   if (Number.isNaN(date.getTime()))
     throw new InputError(name, `'${value}' is not a date; write e.g. 2027-12-31`);
   return date;
+}
+
+/**
+ * A secret typed into an input (a VM password, a key). tl.getInput writes every value it reads to the debug
+ * log; the agent masks secret *variables*, not literals, so a secret is read from task-lib's store directly and
+ * registered before anything can print it.
+ */
+export function readSecret(name: string, options: { required: true }): string;
+export function readSecret(name: string, options?: { required?: boolean }): string | undefined;
+export function readSecret(name: string, options: { required?: boolean } = {}): string | undefined {
+  const key = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+  const value = (_vault?.retrieveSecret(key) ?? '').trim() || undefined;
+  registerSecret(value);
+  if (options.required && value === undefined) throw new InputError(name, 'is required');
+  return value;
 }

@@ -23,15 +23,6 @@ describe('local Azure', function () {
   });
   after(() => azure?.stop());
 
-  async function createGroup(client: ComputeManagementClient) {
-    // Resource groups through a raw ARM call with the client's own pipeline and credential.
-    const response = await client.pipeline
-      .sendRequest(client as never, undefined as never)
-      .catch(() => undefined);
-    return response;
-  }
-  void createGroup;
-
   for (const kind of CONNECTION_KINDS) {
     it(`signs in with ${kind} and lists galleries through the real SDK`, async () => {
       const client = computeClient(azure.context({ kind }));
@@ -40,6 +31,18 @@ describe('local Azure', function () {
       assert.deepEqual(items, []);
     });
   }
+
+  it('workload identity federation asks Azure DevOps for a fresh assertion for every token it acquires', async () => {
+    const ctx = azure.context({ kind: 'federated' });
+    const issuedBefore = azure.devops.issued;
+    const requestsBefore = azure.entra.tokenRequests.filter((r) => r.kind === 'federated').length;
+    await ctx.credential.getToken(`${azure.audience}.default`);
+    await ctx.credential.getToken(`${azure.audience}other/.default`);
+    const federated = azure.entra.tokenRequests.filter((r) => r.kind === 'federated').slice(requestsBefore);
+    assert.ok(federated.length >= 2 && federated.every((r) => r.ok));
+    // One OIDC assertion per token request to Entra: none is reused, none is cached on disk.
+    assert.equal(azure.devops.issued - issuedBefore, federated.length);
+  });
 
   it('refuses a wrong client secret as Entra does', async () => {
     const conn = { ...azure.connection('secret'), clientSecret: 'not-the-secret' };
