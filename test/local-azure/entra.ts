@@ -27,7 +27,7 @@ export class LocalEntra {
   readonly key = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly principals = new Map<string, Principal>();
   /** Every token request, for assertions (grant kind and client, never the secret). */
-  readonly tokenRequests: { clientId: string; kind: string; ok: boolean }[] = [];
+  readonly tokenRequests: { clientId: string; kind: string; ok: boolean; assertionId?: string }[] = [];
 
   constructor(private readonly baseUrl: () => string) {}
 
@@ -228,6 +228,7 @@ export class LocalEntra {
           );
         }
         record('federated', true);
+        this.tokenRequests[this.tokenRequests.length - 1].assertionId = String(p.jti);
       }
     }
     const scope = (form.get('scope') ?? '').split(' ').find((s) => s.endsWith('/.default'));
