@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Whether qemu-img is here; CI installs it (.ci/run), so there its absence is a failure, not a skip. */
+export function requireQemuImg(context: Mocha.Context): void {
+  try {
+    execFileSync('qemu-img', ['--version'], { stdio: 'ignore' });
+  } catch {
+    const reason = 'qemu-img is not installed (Debian package qemu-utils); these tests use images it makes';
+    if (process.env.CI) throw new Error(`${reason}, and CI must have it: check .ci/run`);
+    console.log(`    skipped: ${reason}`);
+    context.skip();
+  }
+}
+
+export function qemuImg(...args: string[]): string {
+  return execFileSync('qemu-img', args, { encoding: 'utf8' });
+}
+
+/** Known, recognisable data at scattered offsets: each block is its offset repeated. */
+export const DATA_OFFSETS = [
+  0,
+  512 * 1024,
+  5 * 1024 * 1024 + 4096,
+  13 * 1024 * 1024 - 4096,
+  21 * 1024 * 1024,
+];
+
+export function writeKnownData(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    for (const offset of DATA_OFFSETS) {
+      const block = Buffer.alloc(8192, 0);
+      for (let i = 0; i + 8 <= block.length; i += 8) block.writeBigUInt64BE(BigInt(offset + i), i);
+      fs.writeSync(fd, block, 0, block.length, offset);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The first `bytes` of a disk's data area equal the known data and zeros elsewhere. */
+export function assertKnownData(file: string, bytes: number): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    for (let offset = 0; offset < bytes; offset += buffer.length) {
+      const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - offset), offset);
+      for (let i = 0; i < n; i += 8) {
+        const at = offset + i;
+        const inData = DATA_OFFSETS.some((o) => at >= o && at < o + 8192);
+        const expected = inData ? BigInt(at) : 0n;
+        const actual = buffer.readBigUInt64BE(i);
+        if (actual !== expected)
+          throw new Error(`${path.basename(file)}: byte ${at} holds ${actual}, expected ${expected}`);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
