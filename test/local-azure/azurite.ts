@@ -68,14 +68,13 @@ export async function startAzurite(
     '--disableTelemetry',
     '--silent',
   ];
-  args.push(
-    ...(options.persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence', '--location', dir]),
-  );
+  args.push(...(options.persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence']));
   const accounts = [
     { name: 'devstoreaccount1', key: DEVSTORE_KEY },
     { name: SECOND_ACCOUNT, key: SECOND_KEY },
   ];
   const child = spawn(process.execPath, args, {
+    cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
   });

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../shared/azure/logger';
 import type { AzureRmConnection } from '../../shared/azure/serviceConnection';
 import { ArmRouter } from './arm/armRouter';
 import { FaultInjector } from './arm/faults';
+import { disksProvider, type DiskBlobs } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { makeSelfSignedCertificate } from './certs';
@@ -73,6 +74,8 @@ export interface LocalAzure {
   serviceConnectionEnv(kind: ConnectionKind, id?: string): Record<string, string>;
   /** A ready AzureContext for library tests (secret principal unless told otherwise). */
   context(options?: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean }): AzureContext;
+  /** Where a disk's bytes live (an Azurite page blob), for tests that compare content. */
+  diskBlobUrl(diskId: string): string | undefined;
   /** A resource group the test's user already has (a fixture, left out of `audit({ created: true })`). */
   resourceGroup(name: string, location?: string, subscriptionId?: string): string;
   /** Every resource that exists now; `created` leaves out what the local Azure made itself at start. */
@@ -227,6 +230,12 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   const imdsPort = await listen(imds);
   baseUrl = `https://127.0.0.1:${port}`;
   const blob = options.blob === false ? undefined : await startAzurite({ persistence: options.persistence });
+  let diskBlobs: DiskBlobs | undefined;
+  if (blob) {
+    const disks = disksProvider(blob);
+    arm.register(disks.spec);
+    diskBlobs = disks.blobs;
+  }
   const preexisting = new Set<string>();
 
   const federatedSubject = (id: string) =>
@@ -361,6 +370,10 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         trustedCaPem: serverCert.certPem,
       };
     },
+    diskBlobUrl(diskId) {
+      const disk = arm.store.get(diskId);
+      return disk && diskBlobs ? diskBlobs.blobUrl(disk) : undefined;
+    },
     resourceGroup(name, location = 'westeurope', sub = subscriptionId) {
       const id = `/subscriptions/${sub}/resourceGroups/${name}`;
       arm.store.put({
@@ -393,6 +406,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       // Keep-alive sockets of SDK clients would hold close() open.
       server.closeAllConnections();
       imds.closeAllConnections();
+      await Promise.all(diskBlobs?.pending ?? []);
       await Promise.all([closed, blob?.stop()]);
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -94,7 +94,7 @@ export class ArmRouter {
       ]);
       if (fault) return this.faultAnswer(fault.kind, fault.retryAfterSeconds, correlation);
       this.operations.tick();
-      const answer = isSubscriptionsList ? this.listSubscriptions() : this.route(req, parsed!);
+      const answer = isSubscriptionsList ? this.listSubscriptions() : await this.route(req, parsed!);
       return { ...answer, headers: { ...correlation, ...answer.headers } };
     } catch (e) {
       if (e instanceof ArmError) {
@@ -159,7 +159,7 @@ export class ArmRouter {
     };
   }
 
-  private route(req: LocalRequest, p: ParsedPath): LocalAnswer {
+  private async route(req: LocalRequest, p: ParsedPath): Promise<LocalAnswer> {
     const sub = this.options.subscriptions.find((s) => s.id.toLowerCase() === p.subscriptionId.toLowerCase());
     if (!sub) throw armErrors.subscriptionNotFound(p.subscriptionId);
     const subId = sub.id;
@@ -355,13 +355,13 @@ export class ArmRouter {
     return { status: op.kind === 'delete' ? 204 : 200 };
   }
 
-  private providerResource(
+  private async providerResource(
     req: LocalRequest,
     sub: string,
     rg: string,
     provider: string,
     rest: string[],
-  ): LocalAnswer {
+  ): Promise<LocalAnswer> {
     const rgResource = this.store.get(this.rgId(sub, rg));
     if (!rgResource) throw armErrors.resourceGroupNotFound(rg);
     const rgIdText = rgResource.id;
@@ -413,7 +413,7 @@ export class ArmRouter {
           `The action '${actionName}' is not supported on '${type}'.`,
         );
       if (!existing) throw armErrors.notFound(type, name, rg);
-      const answer = action({
+      const answer = await action({
         resource: existing,
         body: (jsonBody(req) ?? {}) as Record<string, unknown>,
         store: this.store,
@@ -439,15 +439,15 @@ export class ArmRouter {
         return { status: 200, body: resourceBody(existing) };
       case 'PUT':
       case 'PATCH':
-        return this.write(req, spec, { id, name, sub, rg, provider, existing, parent });
+        return await this.write(req, spec, { id, name, sub, rg, provider, existing, parent });
       case 'DELETE':
-        return this.remove(req, spec, { sub, provider, existing });
+        return await this.remove(req, spec, { sub, provider, existing });
       default:
         throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
     }
   }
 
-  private write(
+  private async write(
     req: LocalRequest,
     spec: ResourceTypeSpec,
     t: {
@@ -459,7 +459,7 @@ export class ArmRouter {
       existing?: StoredResource;
       parent?: StoredResource;
     },
-  ): LocalAnswer {
+  ): Promise<LocalAnswer> {
     let body = (jsonBody(req) ?? {}) as Record<string, unknown>;
     if (req.method === 'PATCH') {
       if (!t.existing) throw armErrors.notFound(spec.type, t.name, t.rg);
@@ -477,7 +477,7 @@ export class ArmRouter {
     ) {
       throw armErrors.conflict(`The resource '${t.name}' is being deleted.`);
     }
-    const written = spec.write({
+    const written = await spec.write({
       id: t.existing?.id ?? t.id,
       name: t.existing?.name ?? t.name,
       subscriptionId: t.sub,
@@ -521,14 +521,14 @@ export class ArmRouter {
     };
   }
 
-  private remove(
+  private async remove(
     req: LocalRequest,
     spec: ResourceTypeSpec,
     t: { sub: string; provider: string; existing?: StoredResource },
-  ): LocalAnswer {
+  ): Promise<LocalAnswer> {
     if (!t.existing) return { status: 204 };
     const existing = t.existing;
-    spec.beforeDelete?.({ resource: existing, store: this.store });
+    await spec.beforeDelete?.({ resource: existing, store: this.store });
     const finish = () => {
       for (const child of this.store.descendants(existing.id)) this.store.delete(child.id);
       this.store.delete(existing.id);

@@ -41,11 +41,11 @@ export interface ResourceTypeSpec {
   asyncCreate: boolean;
   asyncDelete: boolean;
   operationMs?: number;
-  write(ctx: WriteContext): StoredResource;
-  beforeDelete?(ctx: { resource: StoredResource; store: ResourceStore }): void;
+  write(ctx: WriteContext): StoredResource | Promise<StoredResource>;
+  beforeDelete?(ctx: { resource: StoredResource; store: ResourceStore }): void | Promise<void>;
   onProvisioned?(resource: StoredResource, store: ResourceStore): void;
   onDeleted?(resource: StoredResource, store: ResourceStore): void;
-  actions?: Record<string, (ctx: ActionContext) => ActionAnswer>;
+  actions?: Record<string, (ctx: ActionContext) => ActionAnswer | Promise<ActionAnswer>>;
 }
 
 export type ArmErrorFactory = (...args: string[]) => ArmError;

@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from '@azure/storage-blob';
+import type { AzuriteInstance } from '../../azurite';
+import { ArmError, armErrors } from '../errors';
+import type { StoredResource } from '../store';
+import type { ResourceTypeSpec } from './types';
+
+/*
+ * Microsoft.Compute/disks shaped on DiskRP.json: direct upload (createOption Upload, diskState ReadyToUpload ->
+ * ActiveUpload -> Unattached), read access (ActiveSAS), and a delete that Azure refuses while a SAS is open.
+ * Each disk's bytes live in an Azurite page blob; a SAS is tied to a stored access policy, so endGetAccess
+ * really revokes it (the SAS stops working), as in Azure.
+ */
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const SKUS = [
+  'Standard_LRS',
+  'Premium_LRS',
+  'StandardSSD_LRS',
+  'UltraSSD_LRS',
+  'Premium_ZRS',
+  'StandardSSD_ZRS',
+  'PremiumV2_LRS',
+];
+const MAX_SAS_SECONDS = 5_184_000;
+
+type Props = Record<string, unknown>;
+
+export interface DiskBlobs {
+  container(disk: StoredResource): ContainerClient;
+  blobUrl(disk: StoredResource): string;
+  pending: Promise<unknown>[];
+}
+
+export function diskBlobs(blob: AzuriteInstance): DiskBlobs {
+  const account = blob.accounts[0];
+  const service = new BlobServiceClient(
+    blob.blobEndpoint(account.name),
+    new StorageSharedKeyCredential(account.name, account.key),
+  );
+  const containerName = (disk: StoredResource) => `md-${String(disk.properties.uniqueId).replace(/-/g, '')}`;
+  return {
+    container: (disk) => service.getContainerClient(containerName(disk)),
+    blobUrl: (disk) => `${blob.blobEndpoint(account.name)}/${containerName(disk)}/abcd`,
+    pending: [],
+  };
+}
+
+function sasFor(blobs: DiskBlobs, blob: AzuriteInstance, disk: StoredResource, identifier: string): string {
+  const account = blob.accounts[0];
+  const container = blobs.container(disk).containerName;
+  const sas = generateBlobSASQueryParameters(
+    { containerName: container, blobName: 'abcd', identifier },
+    new StorageSharedKeyCredential(account.name, account.key),
+  ).toString();
+  return `${blobs.blobUrl(disk)}?${sas}`;
+}
+
+export function disksProvider(blob: AzuriteInstance): { spec: ResourceTypeSpec; blobs: DiskBlobs } {
+  const blobs = diskBlobs(blob);
+  const spec: ResourceTypeSpec = {
+    type: 'Microsoft.Compute/disks',
+    asyncCreate: true,
+    asyncDelete: true,
+    async write(ctx) {
+      const p = ((ctx.body.properties as Props) ?? {}) as Props;
+      const sku = (ctx.body.sku as { name?: string } | undefined)?.name ?? 'Standard_LRS';
+      if (!SKUS.includes(sku)) {
+        throw armErrors.invalidParameter(
+          `The value '${sku}' is not a valid disk SKU. Allowed values are '${SKUS.join("', '")}'.`,
+          'sku.name',
+        );
+      }
+      if (typeof ctx.body.location !== 'string')
+        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (ctx.existing) {
+        const before = ctx.existing.properties.creationData as Props;
+        const after = (p.creationData as Props | undefined) ?? before;
+        if (before.createOption !== after.createOption || before.uploadSizeBytes !== after.uploadSizeBytes) {
+          throw armErrors.propertyChangeNotAllowed('disk.properties.creationData');
+        }
+        return {
+          ...ctx.existing,
+          tags: (ctx.body.tags as Record<string, string>) ?? ctx.existing.tags,
+          properties: { ...ctx.existing.properties },
+        };
+      }
+      const creation = (p.creationData as Props | undefined) ?? {};
+      const properties: Props = {
+        osType: p.osType,
+        hyperVGeneration: p.hyperVGeneration,
+        securityProfile: p.securityProfile,
+        creationData: creation,
+        uniqueId: randomUUID(),
+        timeCreated: new Date().toISOString(),
+        encryption: { type: 'EncryptionAtRestWithPlatformKey' },
+        networkAccessPolicy: 'AllowAll',
+        publicNetworkAccess: 'Enabled',
+      };
+      if (p.osType !== undefined && !['Windows', 'Linux'].includes(String(p.osType))) {
+        throw armErrors.invalidParameter(
+          `The value '${String(p.osType)}' of parameter 'osType' is not allowed. Allowed values are 'Windows', 'Linux'.`,
+          'osType',
+        );
+      }
+      if (p.hyperVGeneration !== undefined && !['V1', 'V2'].includes(String(p.hyperVGeneration))) {
+        throw armErrors.invalidParameter(
+          `The value '${String(p.hyperVGeneration)}' of parameter 'hyperVGeneration' is not allowed.`,
+          'hyperVGeneration',
+        );
+      }
+      const resource: StoredResource = {
+        id: ctx.id,
+        name: ctx.name,
+        type: '',
+        location: String(ctx.body.location).toLowerCase().replace(/\s/g, ''),
+        tags: ctx.body.tags as Record<string, string> | undefined,
+        extra: { sku: { name: sku, tier: sku.startsWith('Premium') ? 'Premium' : 'Standard' } },
+        properties,
+      };
+      switch (creation.createOption) {
+        case 'Upload': {
+          const size = Number(creation.uploadSizeBytes);
+          if (
+            !Number.isInteger(size) ||
+            (size - 512) % MIB !== 0 ||
+            size < 20 * MIB + 512 ||
+            size > 32 * 1024 * GIB + 512
+          ) {
+            throw armErrors.invalidParameter(
+              `The value ${String(creation.uploadSizeBytes)} of uploadSizeBytes is invalid: it must be between 20972032 (20 MiB + 512 bytes) and 35184372089344 (32 TiB + 512 bytes), and (uploadSizeBytes - 512) must be a multiple of 1048576 (1 MiB).`,
+              'creationData.uploadSizeBytes',
+            );
+          }
+          properties.diskState = 'ReadyToUpload';
+          const container = blobs.container(resource);
+          await container.create();
+          await container.getPageBlobClient('abcd').create(size);
+          break;
+        }
+        case 'Empty': {
+          const gb = Number(p.diskSizeGB);
+          if (!Number.isInteger(gb) || gb < 1)
+            throw armErrors.invalidParameter('diskSizeGB is required for an empty disk.', 'diskSizeGB');
+          properties.diskSizeGB = gb;
+          properties.diskSizeBytes = gb * GIB;
+          properties.diskState = 'Unattached';
+          const container = blobs.container(resource);
+          await container.create();
+          await container.getPageBlobClient('abcd').create(gb * GIB);
+          break;
+        }
+        default:
+          throw armErrors.invalidParameter(
+            `The value '${String(creation.createOption)}' of createOption is not supported by the local Azure.`,
+            'creationData.createOption',
+          );
+      }
+      return resource;
+    },
+    beforeDelete({ resource }) {
+      const state = resource.properties.diskState;
+      if (state === 'ActiveUpload' || state === 'ActiveSAS' || state === 'ActiveSASFrozen') {
+        throw new ArmError(
+          409,
+          'OperationNotAllowed',
+          `Disk '${resource.name}' cannot be deleted while it is in state '${String(state)}'. Revoke access (endGetAccess) first.`,
+        );
+      }
+    },
+    onDeleted(resource) {
+      blobs.pending.push(
+        blobs
+          .container(resource)
+          .deleteIfExists()
+          .catch(() => undefined),
+      );
+    },
+    actions: {
+      async beginGetAccess({ resource, body }) {
+        const access = String(body.access);
+        const seconds = Number(body.durationInSeconds);
+        if (!['Read', 'Write'].includes(access))
+          throw armErrors.invalidParameter(`The value '${access}' of access is not allowed.`, 'access');
+        if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SAS_SECONDS) {
+          throw armErrors.invalidParameter(
+            `durationInSeconds must be between 1 and ${MAX_SAS_SECONDS} (60 days).`,
+            'durationInSeconds',
+          );
+        }
+        const state = String(resource.properties.diskState);
+        if (access === 'Write' && !['ReadyToUpload', 'ActiveUpload'].includes(state)) {
+          throw new ArmError(
+            409,
+            'OperationNotAllowed',
+            `Write access can only be granted to a disk created for upload in state ReadyToUpload; disk '${resource.name}' is ${state}.`,
+          );
+        }
+        if (access === 'Read' && !['Unattached', 'ActiveSAS'].includes(state)) {
+          throw new ArmError(
+            409,
+            'OperationNotAllowed',
+            `Read access cannot be granted to disk '${resource.name}' in state ${state}.`,
+          );
+        }
+        const identifier = randomUUID();
+        const container = blobs.container(resource);
+        const expiresOn = new Date(Date.now() + seconds * 1000);
+        await container.setAccessPolicy(undefined, [
+          {
+            id: identifier,
+            accessPolicy: {
+              startsOn: new Date(Date.now() - 60_000),
+              expiresOn,
+              permissions: access === 'Write' ? 'rw' : 'r',
+            },
+          },
+        ]);
+        const accessSAS = sasFor(blobs, blob, resource, identifier);
+        resource.properties.diskState = access === 'Write' ? 'ActiveUpload' : 'ActiveSAS';
+        return { async: { complete: () => ({ accessSAS }) } };
+      },
+      async endGetAccess({ resource }) {
+        // Removing the stored policy invalidates every SAS that names it.
+        await blobs.container(resource).setAccessPolicy(undefined, []);
+        return {
+          async: {
+            complete: () => {
+              const state = resource.properties.diskState;
+              if (state === 'ActiveUpload') {
+                const size = Number((resource.properties.creationData as Props).uploadSizeBytes) - 512;
+                resource.properties.diskSizeBytes = size;
+                resource.properties.diskSizeGB = Math.ceil(size / GIB);
+              }
+              if (state === 'ActiveUpload' || state === 'ActiveSAS')
+                resource.properties.diskState = 'Unattached';
+              return undefined;
+            },
+          },
+        };
+      },
+    },
+  };
+  return { spec, blobs };
+}
