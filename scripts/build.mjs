@@ -23,9 +23,10 @@ function packageRoot(input) {
   return { root: parts.slice(0, last + (scoped ? 3 : 2)).join('/'), name };
 }
 
-// Pure, stateless helpers that a dependency pins to its own copy (jsonwebtoken, under MSAL, keeps its own
-// semver). Anything else twice — the task library, the HTTP pipeline, identity — splits state and fails.
-const ALLOWED_DUPLICATES = new Set(['semver']);
+// Packages a dependency pins to its own major version and that keep no process-wide state: jsonwebtoken (under
+// MSAL) keeps its own semver; storage-blob still needs core-lro 2 where arm-compute uses 3 (pollers live per
+// call). Anything else twice — the task library, the HTTP pipeline, identity — splits state and fails.
+const ALLOWED_DUPLICATES = new Set(['semver', '@azure/core-lro']);
 
 const problems = [];
 const sizes = [];
@@ -49,7 +50,10 @@ for (const task of tasks) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-    define: { __EXTENSION_VERSION__: JSON.stringify(pkg.version) },
+    // ESM builds of some SDK packages (storage-common's crc64) call createRequire(import.meta.url); in a
+    // CommonJS bundle import.meta is empty, so give it the bundle's own URL.
+    define: { __EXTENSION_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
   const roots = new Map();
   for (const input of Object.keys(result.metafile.inputs)) {

@@ -1,0 +1,222 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Disk } from '@azure/arm-compute';
+import { isRestError } from '@azure/core-rest-pipeline';
+import type { CleanupStack } from '../azure/cleanup';
+import { computeClient, lroOptions } from '../azure/clients';
+import type { AzureContext } from '../azure/context';
+import { uploadFileToPageBlob, type PageUploadProgress } from '../blobs/pageUpload';
+import { InputError } from '../validation/inputError';
+import { inspectImageFile, validateFixedVhd } from '../vhd/inspect';
+import { convertWithQemuImg } from '../vhd/qemuImg';
+import { convertToFixedVhd } from '../vhd/toFixed';
+import { checkUploadSize } from '../vhd/uploadRules';
+import { VhdError } from '../vhd/vhdError';
+
+export const DISK_SKUS = [
+  'Standard_LRS',
+  'StandardSSD_LRS',
+  'Premium_LRS',
+  'StandardSSD_ZRS',
+  'Premium_ZRS',
+] as const;
+export type DiskSku = (typeof DISK_SKUS)[number];
+
+export interface UploadVhdOptions {
+  resourceGroup: string;
+  diskName: string;
+  location: string;
+  vhdPath: string;
+  osType?: 'Linux' | 'Windows';
+  hyperVGeneration: 'V1' | 'V2';
+  sku: DiskSku;
+  /** How long the write SAS lives; Azure allows at most 60 days. */
+  sasDurationSeconds: number;
+  /** Convert raw, dynamic, unaligned, VHDX or qcow2 images to a fixed VHD first. */
+  convert: boolean;
+  /** Where a converted copy is written (the agent's temp directory). */
+  workDir: string;
+  tags?: Record<string, string>;
+  concurrency?: number;
+}
+
+export interface UploadVhdHooks {
+  cleanup: CleanupStack;
+  /** Called with every SAS before it is used, so the task can register it as a secret. */
+  onSecret?: (value: string) => void;
+  onProgress?: (p: PageUploadProgress & { phase: 'convert' | 'upload' }) => void;
+}
+
+export interface UploadVhdResult {
+  diskId: string;
+  fileBytes: number;
+  bytesSent: number;
+  bytesSkippedZero: number;
+  rangesUnchanged: number;
+  resumed: boolean;
+  converted?: string;
+  durationMs: number;
+}
+
+const RESUMABLE_STATES = ['ReadyToUpload', 'ActiveUpload'];
+
+/** Turns a VhdError into an input error on the file input; anything else passes through. */
+function asInputError(e: unknown): never {
+  if (e instanceof VhdError) throw new InputError('vhdPath', e.message);
+  throw e;
+}
+
+/** A fixed VHD ready for upload: the file itself, or a converted copy registered for removal. */
+async function fixedVhdFor(
+  options: UploadVhdOptions,
+  hooks: UploadVhdHooks,
+): Promise<{ path: string; converted?: string }> {
+  const exists = await fs.stat(options.vhdPath).catch(() => undefined);
+  if (!exists?.isFile())
+    throw new InputError('vhdPath', `file '${options.vhdPath}' does not exist on the agent`);
+  const info = await inspectImageFile(options.vhdPath);
+  if (info.format === 'vhd-fixed') {
+    try {
+      await validateFixedVhd(options.vhdPath);
+      return { path: options.vhdPath };
+    } catch (e) {
+      // Only an unaligned size can be repaired by converting; a corrupt or truncated file cannot.
+      if (!(e instanceof VhdError) || !options.convert || e.code !== 'Unaligned') asInputError(e);
+    }
+  } else if (!options.convert) {
+    await validateFixedVhd(options.vhdPath).catch(asInputError);
+  }
+  if (info.format === 'vhd-differencing')
+    asInputError(
+      new VhdError(
+        'Differencing',
+        `'${options.vhdPath}' is a differencing VHD that needs its parent; merge it first`,
+      ),
+    );
+  const output = path.join(options.workDir, `${path.basename(options.vhdPath)}.fixed-${process.pid}.vhd`);
+  hooks.cleanup.defer(`converted copy ${output}`, () => fs.rm(output, { force: true }));
+  const onProgress = (p: { bytesDone: number; bytesTotal: number }) =>
+    hooks.onProgress?.({
+      phase: 'convert',
+      bytesSent: p.bytesDone,
+      bytesToSend: p.bytesTotal,
+      rangesDone: 0,
+      rangesTotal: 0,
+    });
+  const convert = info.format === 'vhdx' || info.format === 'qcow2' ? convertWithQemuImg : convertToFixedVhd;
+  await convert(options.vhdPath, output, { onProgress }).catch(asInputError);
+  return { path: output, converted: info.format };
+}
+
+/**
+ * Local VHD → managed disk by direct upload: validate (and convert) the file before anything exists, create the
+ * disk with createOption Upload and the exact upload size (OS type and generation are set now: Azure cannot
+ * fix them later), grant write access, send only the ranges holding data, revoke access, and check the disk
+ * is ready. Access is revoked on success, failure and cancellation (the cleanup stack). A disk left in
+ * ReadyToUpload/ActiveUpload by an interrupted run is resumed: only ranges that differ are sent.
+ */
+export async function uploadVhdToManagedDisk(
+  ctx: AzureContext,
+  options: UploadVhdOptions,
+  hooks: UploadVhdHooks,
+): Promise<UploadVhdResult> {
+  const started = Date.now();
+  const source = await fixedVhdFor(options, hooks);
+  const { size: fileBytes } = await fs.stat(source.path);
+  try {
+    checkUploadSize(fileBytes);
+  } catch (e) {
+    asInputError(e);
+  }
+  const client = computeClient(ctx);
+  const existing = await client.disks
+    .get(options.resourceGroup, options.diskName, { abortSignal: ctx.abortSignal })
+    .catch((e: unknown) => {
+      if (isRestError(e) && e.statusCode === 404) {
+        if (e.code === 'ResourceGroupNotFound')
+          throw new InputError(
+            'resourceGroupName',
+            `resource group '${options.resourceGroup}' does not exist`,
+          );
+        return undefined;
+      }
+      throw e;
+    });
+  let resumed = false;
+  if (existing) {
+    const resumable =
+      RESUMABLE_STATES.includes(existing.diskState ?? '') &&
+      existing.creationData?.uploadSizeBytes === fileBytes &&
+      existing.creationData.createOption === 'Upload';
+    if (!resumable) {
+      throw new InputError(
+        'targetName',
+        `managed disk '${options.diskName}' already exists (state ${existing.diskState}, ${existing.diskSizeGB ?? '?'} GiB); choose another name or delete it`,
+      );
+    }
+    resumed = true;
+    ctx.logger.info(
+      `Disk '${options.diskName}' is in state ${existing.diskState} from an interrupted upload: resuming, sending only ranges that differ`,
+    );
+  } else {
+    const disk: Disk = {
+      location: options.location,
+      sku: { name: options.sku },
+      osType: options.osType,
+      hyperVGeneration: options.hyperVGeneration,
+      creationData: { createOption: 'Upload', uploadSizeBytes: fileBytes },
+      tags: options.tags,
+    };
+    await client.disks.createOrUpdate(options.resourceGroup, options.diskName, disk, lroOptions(ctx));
+    ctx.logger.info(
+      `Created disk '${options.diskName}' for upload (${fileBytes} bytes, ${options.hyperVGeneration}${options.osType ? `, ${options.osType}` : ''})`,
+    );
+  }
+  const diskId = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Compute/disks/${options.diskName}`;
+  // The cleanup path gets its own signal: on cancellation the task's signal is already aborted.
+  const revoke = (abortSignal?: AbortSignal) =>
+    client.disks.revokeAccess(options.resourceGroup, options.diskName, {
+      updateIntervalInMs: ctx.pollIntervalMs ?? 5_000,
+      abortSignal,
+    });
+  const access = await client.disks.grantAccess(
+    options.resourceGroup,
+    options.diskName,
+    { access: 'Write', durationInSeconds: options.sasDurationSeconds },
+    lroOptions(ctx),
+  );
+  const release = hooks.cleanup.defer(`write access (SAS) to disk ${options.diskName}`, async (signal) => {
+    await revoke(signal);
+  });
+  const sas = access.accessSAS;
+  if (!sas)
+    throw new Error(`Azure granted write access to disk '${options.diskName}' but returned no SAS URL`);
+  hooks.onSecret?.(sas);
+  const upload = await uploadFileToPageBlob(sas, source.path, {
+    resume: resumed,
+    concurrency: options.concurrency,
+    abortSignal: ctx.abortSignal,
+    logger: ctx.logger,
+    onProgress: (p) => hooks.onProgress?.({ ...p, phase: 'upload' }),
+  });
+  await revoke(ctx.abortSignal);
+  release();
+  const disk = await client.disks.get(options.resourceGroup, options.diskName, {
+    abortSignal: ctx.abortSignal,
+  });
+  if (disk.diskState !== 'Unattached') {
+    throw new Error(
+      `disk '${options.diskName}' is in state ${disk.diskState} after the upload; expected Unattached`,
+    );
+  }
+  return {
+    diskId: disk.id ?? diskId,
+    fileBytes,
+    bytesSent: upload.bytesSent,
+    bytesSkippedZero: upload.bytesSkippedZero,
+    rangesUnchanged: upload.rangesUnchanged,
+    resumed,
+    converted: source.converted,
+    durationMs: Date.now() - started,
+  };
+}
