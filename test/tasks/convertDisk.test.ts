@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startLocalAzure, type LocalAzure } from '../local-azure/index';
+import { describeRun, runTask } from '../harness/runTask';
+import { qemuImg, requireQemuImg, writeKnownData } from '../unit/vhd/qemuImages';
+
+const CONNECTION_ID = 'conn';
+
+describe('ConvertDisk task, vhdToDisk (bundle through the harness against local Azure + Azurite)', function () {
+  this.timeout(120_000);
+  let azure: LocalAzure;
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  before(async function () {
+    requireQemuImg(this);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convert-task-'));
+    qemuImg('create', '-q', '-f', 'raw', file('data.raw'), '24M');
+    writeKnownData(file('data.raw'));
+    qemuImg(
+      'convert',
+      '-f',
+      'raw',
+      '-O',
+      'vpc',
+      '-o',
+      'subformat=fixed,force_size=on',
+      file('data.raw'),
+      file('fixed.vhd'),
+    );
+    qemuImg(
+      'convert',
+      '-f',
+      'raw',
+      '-O',
+      'vpc',
+      '-o',
+      'subformat=dynamic',
+      file('data.raw'),
+      file('dynamic.vhd'),
+    );
+    qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', file('unaligned.vhd'), '25M');
+    qemuImg('convert', '-f', 'raw', '-O', 'vhdx', file('data.raw'), file('disk.vhdx'));
+    azure = await startLocalAzure();
+    azure.resourceGroup('rg-disks');
+  });
+  after(async () => {
+    await azure?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const inputs = (overrides: Record<string, string> = {}) => ({
+    ConnectedServiceName: CONNECTION_ID,
+    conversion: 'vhdToDisk',
+    vhdPath: file('fixed.vhd'),
+    resourceGroupName: 'rg-disks',
+    location: 'westeurope',
+    targetName: 'disk-task',
+    osType: 'Linux',
+    hyperVGeneration: 'V2',
+    sku: 'StandardSSD_LRS',
+    ...overrides,
+  });
+  const env = (extra: Record<string, string> = {}) => ({
+    ...azure.serviceConnectionEnv('federated', CONNECTION_ID),
+    VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
+    ...extra,
+  });
+
+  it('uploads, reports progress and a summary, outputs the disk id, and never prints the SAS', async () => {
+    const run = await runTask('ConvertDisk', { inputs: inputs(), env: env({ SYSTEM_DEBUG: 'true' }) });
+    assert.equal(run.result, 'Succeeded', describeRun(run));
+    assert.match(run.variables.resourceId.value, /\/providers\/Microsoft\.Compute\/disks\/disk-task$/);
+    assert.equal(run.progress[run.progress.length - 1]?.percent, 100);
+    assert.match(run.summaries[0].content, /bytes sent \| 16\.0 MiB \(8\.0 MiB of zeros skipped\)/);
+    // The SAS was registered as a secret, and no signature appears anywhere else.
+    const sas = run.secrets.find((s) => s.includes('sig='));
+    assert.ok(sas, 'the SAS URL is registered as a secret');
+    const signature = new URL(sas).searchParams.get('sig')!;
+    const printed = run.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]'));
+    assert.deepEqual(
+      printed.filter((l) => l.includes(signature)),
+      [],
+    );
+    // system.debug logs the grant itself (whose answer carries the SAS) without the SAS.
+    assert.ok(
+      printed.some((l) => /HTTP POST https:\/\/127\.0\.0\.1:\d+\/.*\/beginGetAccess\?.* -> 202/.test(l)),
+      describeRun(run),
+    );
+    assert.equal(azure.audit().find((r) => r.id.endsWith('/disk-task'))?.provisioningState, 'Succeeded');
+  });
+
+  it('converts a VHDX with qemu-img and a dynamic VHD in-process', async () => {
+    for (const [source, name] of [
+      ['disk.vhdx', 'disk-vhdx'],
+      ['dynamic.vhd', 'disk-dyn'],
+    ] as const) {
+      const run = await runTask('ConvertDisk', {
+        inputs: inputs({ vhdPath: file(source), targetName: name }),
+        env: env(),
+      });
+      assert.equal(run.result, 'Succeeded', describeRun(run));
+      assert.match(run.summaries[0].content, /converted from (vhdx|vhd-dynamic)/);
+    }
+  });
+
+  describe('bad input: a clear error naming the input, and nothing left behind', () => {
+    const cases: [string, Record<string, string>, RegExp, Record<string, string>?][] = [
+      [
+        'file missing',
+        { vhdPath: '/nonexistent/disk.vhd' },
+        /Input 'vhdPath': file '\/nonexistent\/disk.vhd' does not exist/,
+      ],
+      ['not a VHD', { vhdPath: __filename, convertImage: 'false' }, /Input 'vhdPath': .* is not a VHD/],
+      [
+        'dynamic VHD with conversion off',
+        { vhdPath: '$dynamic.vhd', convertImage: 'false' },
+        /Input 'vhdPath': .* is a dynamic VHD; Azure takes fixed VHD only/,
+      ],
+      [
+        'unaligned size with conversion off',
+        { vhdPath: '$unaligned.vhd', convertImage: 'false' },
+        /Input 'vhdPath': .* not a whole number of MiB/,
+      ],
+      [
+        'SAS duration above 60 days',
+        { sasDuration: '61d' },
+        /Input 'sasDuration': 61d is longer than the allowed 5184000 seconds/,
+      ],
+      ['unknown SKU', { sku: 'Gold_LRS' }, /Input 'sku': 'Gold_LRS' is not one of/],
+      ['wrong OS type', { osType: 'Solaris' }, /Input 'osType': 'Solaris' is not one of Linux, Windows/],
+      [
+        'VHDX without qemu-img on the agent',
+        { vhdPath: '$disk.vhdx' },
+        /Input 'vhdPath': qemu-img is not installed on this agent: install qemu-utils/,
+        { PATH: '/nonexistent' },
+      ],
+      [
+        'target disk already exists',
+        { targetName: 'disk-task' },
+        /Input 'targetName': managed disk 'disk-task' already exists/,
+      ],
+    ];
+    for (const [what, overrides, message, extraEnv] of cases) {
+      it(what, async () => {
+        const resolved = Object.fromEntries(
+          Object.entries(overrides).map(([k, v]) => [k, v.startsWith('$') ? file(v.slice(1)) : v]),
+        );
+        const before = azure.audit().length;
+        const run = await runTask('ConvertDisk', {
+          inputs: inputs({ targetName: 'never', ...resolved }),
+          env: env(extraEnv),
+        });
+        assert.equal(run.result, 'Failed', describeRun(run));
+        assert.match(run.resultMessage ?? '', message);
+        assert.equal(azure.audit().length, before, 'no disk was created');
+        assert.ok(!azure.audit().some((r) => /ActiveUpload|ActiveSAS/.test(String(r.provisioningState))));
+      });
+    }
+  });
+});
