@@ -1,14 +1,68 @@
 // npm run demo: the main job end to end against the local Azure, as a pipeline would run it.
-import { startLocalAzure } from './local-azure/index';
-import { describeRun, runTask } from './harness/runTask';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startLocalAzure, type LocalAzure } from './local-azure/index';
+import { describeRun, runTask, type TaskRun } from './harness/runTask';
+
+/** A 64 MiB raw disk image with a little data scattered in it, as an image build leaves on the agent. */
+function makeRawImage(file: string): void {
+  const fd = fs.openSync(file, 'w');
+  fs.ftruncateSync(fd, 64 * 1024 * 1024 - 12345); // not a whole number of MiB: ConvertDisk rounds it up
+  for (const mib of [0, 1, 9, 33, 60])
+    fs.writeSync(
+      fd,
+      Buffer.alloc(256 * 1024, `VM Image Lifecycle ${mib} `),
+      0,
+      256 * 1024,
+      mib * 1024 * 1024,
+    );
+  fs.closeSync(fd);
+}
+
+function show(label: string, run: TaskRun): void {
+  console.log(`\n=== ${label}`);
+  for (const line of run.stdout.split('\n')) if (line && !line.startsWith('##vso[')) console.log(`  ${line}`);
+  console.log(
+    `  -> ${run.result}; outputs: ${Object.entries(run.variables)
+      .map(([k, v]) => `${k}=${v.value}`)
+      .join(', ')}`,
+  );
+  for (const summary of run.summaries)
+    console.log(`\n  Summary attached to the run:\n${summary.content.replace(/^/gm, '    ')}`);
+  if (run.result !== 'Succeeded') throw new Error(describeRun(run));
+}
 
 async function main(): Promise<void> {
-  console.log('Starting the local Azure (ARM, Entra ID, Azure DevOps OIDC, Azurite)...');
-  const azure = await startLocalAzure({ blob: false, operationDelayMs: 200 });
-  let failed = false;
+  console.log('Starting the local Azure (ARM, Entra ID, Azure DevOps OIDC, IMDS, Azurite)...');
+  const azure: LocalAzure = await startLocalAzure({ operationDelayMs: 200 });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-image-demo-'));
   try {
     azure.resourceGroup('rg-images');
-    const inputs = {
+    const env = {
+      ...azure.serviceConnectionEnv('federated', 'demo'),
+      VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.1',
+    };
+    const image = path.join(work, 'ubuntu-hardened.raw');
+    makeRawImage(image);
+    show(
+      'ConvertDisk (workload identity federation): raw image on the agent -> fixed VHD -> managed disk',
+      await runTask('ConvertDisk', {
+        inputs: {
+          ConnectedServiceName: 'demo',
+          conversion: 'vhdToDisk',
+          vhdPath: image,
+          resourceGroupName: 'rg-images',
+          location: 'westeurope',
+          targetName: 'ubuntu-24-04-osdisk',
+          osType: 'Linux',
+          hyperVGeneration: 'V2',
+          sku: 'StandardSSD_LRS',
+        },
+        env,
+      }),
+    );
+    const gallery = {
       ConnectedServiceName: 'demo',
       resourceGroupName: 'rg-images',
       location: 'westeurope',
@@ -25,41 +79,24 @@ async function main(): Promise<void> {
       sku: '24_04-lts',
       tags: 'team=platform',
     };
-    const env = {
-      ...azure.serviceConnectionEnv('federated', 'demo'),
-      VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.1',
-    };
-    for (const [label, run] of [
-      ['First run (workload identity federation): creates the gallery and definition', inputs],
-      ['Second run with the same inputs: changes nothing', inputs],
-    ] as const) {
-      console.log(`\n=== ShareToGallery — ${label}`);
-      const result = await runTask('ShareToGallery', { inputs: run, env });
-      for (const line of result.stdout.split('\n')) {
-        if (line && !line.startsWith('##vso[')) console.log(`  ${line}`);
-      }
-      if (result.result !== 'Succeeded') {
-        failed = true;
-        console.error(describeRun(result));
-        break;
-      }
-      console.log(
-        `  -> result ${result.result}; outputs: ${Object.entries(result.variables)
-          .map(([k, v]) => `${k}=${v.value}`)
-          .join(', ')}`,
-      );
-      if (result.summaries[0])
-        console.log(
-          `\n  Summary attached to the run:\n${result.summaries[0].content.replace(/^/gm, '    ')}`,
-        );
-    }
+    show(
+      'ShareToGallery: creates the gallery and image definition',
+      await runTask('ShareToGallery', { inputs: gallery, env }),
+    );
+    show(
+      'ShareToGallery again with the same inputs: changes nothing',
+      await runTask('ShareToGallery', { inputs: gallery, env }),
+    );
     console.log('\nResources in the local Azure now:');
     for (const r of azure.audit())
-      console.log(`  ${r.type.padEnd(36)} ${r.provisioningState ?? ''}  ${r.id}`);
+      console.log(`  ${r.type.padEnd(36)} ${(r.provisioningState ?? '').padEnd(10)} ${r.id}`);
   } finally {
+    fs.rmSync(work, { recursive: true, force: true });
     await azure.stop();
   }
-  if (failed) process.exit(1);
 }
 
-void main();
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -10,7 +10,7 @@ export function uploadSummaryMarkdown(options: UploadVhdOptions, result: UploadV
     `## ConvertDisk: VHD to managed disk`,
     '',
     markdownTable(
-      ['', ''],
+      ['', 'value'],
       [
         ['source', code(options.vhdPath) + (result.converted ? ` (converted from ${result.converted})` : '')],
         ['target', code(result.diskId)],
