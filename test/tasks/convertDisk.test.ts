@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import { describeRun, runTask } from '../harness/runTask';
-import { qemuImg, requireQemuImg, writeKnownData } from '../unit/vhd/qemuImages';
+import { makeTestImages, requireQemuImg } from '../unit/vhd/qemuImages';
 
 const CONNECTION_ID = 'conn';
 
@@ -16,33 +15,7 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
 
   before(async function () {
     requireQemuImg(this);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convert-task-'));
-    qemuImg('create', '-q', '-f', 'raw', file('data.raw'), '24M');
-    writeKnownData(file('data.raw'));
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=fixed,force_size=on',
-      file('data.raw'),
-      file('fixed.vhd'),
-    );
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=dynamic',
-      file('data.raw'),
-      file('dynamic.vhd'),
-    );
-    qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', file('unaligned.vhd'), '25M');
-    qemuImg('convert', '-f', 'raw', '-O', 'vhdx', file('data.raw'), file('disk.vhdx'));
+    ({ dir } = makeTestImages('convert-task-'));
     azure = await startLocalAzure();
     azure.resourceGroup('rg-disks');
   });

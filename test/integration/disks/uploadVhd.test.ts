@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   AnonymousCredential,
@@ -14,7 +13,7 @@ import { silentLogger } from '../../../shared/azure/logger';
 import { uploadVhdToManagedDisk, type UploadVhdOptions } from '../../../shared/disks/uploadVhd';
 import { InputError } from '../../../shared/validation/inputError';
 import { startLocalAzure, type LocalAzure } from '../../local-azure/index';
-import { qemuImg, requireQemuImg, writeKnownData } from '../../unit/vhd/qemuImages';
+import { makeTestImages, requireQemuImg } from '../../unit/vhd/qemuImages';
 
 const MIB = 1024 * 1024;
 
@@ -27,32 +26,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
 
   before(async function () {
     requireQemuImg(this);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-test-'));
-    qemuImg('create', '-q', '-f', 'raw', file('data.raw'), '24M');
-    writeKnownData(file('data.raw'));
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=fixed,force_size=on',
-      file('data.raw'),
-      file('fixed.vhd'),
-    );
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=dynamic',
-      file('data.raw'),
-      file('dynamic.vhd'),
-    );
-    qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', file('unaligned.vhd'), '25M');
+    ({ dir } = makeTestImages('upload-test-'));
     azure = await startLocalAzure();
     azure.resourceGroup(rg);
   });

@@ -1,16 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Whether qemu-img is here; CI installs it (.ci/run), so there its absence is a failure, not a skip. */
-export function requireQemuImg(context: Mocha.Context): void {
+export function requireQemuImg(suite: Mocha.Context): void {
   try {
     execFileSync('qemu-img', ['--version'], { stdio: 'ignore' });
   } catch {
     const reason = 'qemu-img is not installed (Debian package qemu-utils); these tests use images it makes';
     if (process.env.CI) throw new Error(`${reason}, and CI must have it: check .ci/run`);
     console.log(`    skipped: ${reason}`);
-    context.skip();
+    suite.skip();
   }
 }
 
@@ -59,4 +60,24 @@ export function assertKnownData(file: string, bytes: number): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The images the VHD, upload and ConvertDisk tests share, all made by qemu-img from one raw disk holding the
+ * known data: fixed (whole MiB), dynamic, unaligned fixed (CHS-rounded), small (10 MiB), VHDX and qcow2.
+ */
+export function makeTestImages(prefix: string): { dir: string; file: (name: string) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const file = (name: string) => path.join(dir, name);
+  qemuImg('create', '-q', '-f', 'raw', file('data.raw'), '24M');
+  writeKnownData(file('data.raw'));
+  const fromRaw = (format: string, options: string[], out: string) =>
+    qemuImg('convert', '-f', 'raw', '-O', format, ...options, file('data.raw'), file(out));
+  fromRaw('vpc', ['-o', 'subformat=fixed,force_size=on'], 'fixed.vhd');
+  fromRaw('vpc', ['-o', 'subformat=dynamic'], 'dynamic.vhd');
+  fromRaw('vhdx', [], 'disk.vhdx');
+  fromRaw('qcow2', [], 'disk.qcow2');
+  qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', file('unaligned.vhd'), '25M');
+  qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed,force_size=on', file('small.vhd'), '10M');
+  return { dir, file };
 }

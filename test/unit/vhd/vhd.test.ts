@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { dataRanges } from '../../../shared/vhd/dataRanges';
 import { buildFixedFooter, chsGeometry, DiskType, parseFooter } from '../../../shared/vhd/footer';
@@ -9,7 +8,7 @@ import { convertWithQemuImg } from '../../../shared/vhd/qemuImg';
 import { convertToFixedVhd } from '../../../shared/vhd/toFixed';
 import { checkUploadSize } from '../../../shared/vhd/uploadRules';
 import { VhdError } from '../../../shared/vhd/vhdError';
-import { assertKnownData, qemuImg, requireQemuImg, writeKnownData } from './qemuImages';
+import { assertKnownData, makeTestImages, qemuImg, requireQemuImg } from './qemuImages';
 
 const MIB = 1024 * 1024;
 
@@ -47,35 +46,7 @@ describe('VHD images made by qemu-img', function () {
 
   before(function () {
     requireQemuImg(this);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vhd-test-'));
-    qemuImg('create', '-q', '-f', 'raw', file('data.raw'), '24M');
-    writeKnownData(file('data.raw'));
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=fixed,force_size=on',
-      file('data.raw'),
-      file('fixed.vhd'),
-    );
-    qemuImg(
-      'convert',
-      '-f',
-      'raw',
-      '-O',
-      'vpc',
-      '-o',
-      'subformat=dynamic',
-      file('data.raw'),
-      file('dynamic.vhd'),
-    );
-    qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed', file('unaligned.vhd'), '25M');
-    qemuImg('create', '-q', '-f', 'vpc', '-o', 'subformat=fixed,force_size=on', file('small.vhd'), '10M');
-    qemuImg('convert', '-f', 'raw', '-O', 'vhdx', file('data.raw'), file('disk.vhdx'));
-    qemuImg('convert', '-f', 'raw', '-O', 'qcow2', file('data.raw'), file('disk.qcow2'));
+    ({ dir } = makeTestImages('vhd-test-'));
     fs.writeFileSync(file('notes.txt'), 'not a disk image\n'.repeat(100));
   });
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
