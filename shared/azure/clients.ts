@@ -30,3 +30,11 @@ export function computeClient(
 export function lroOptions(ctx: AzureContext) {
   return { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal: ctx.abortSignal };
 }
+
+/** Options for storage clients reached through a SAS (disk upload and export): same user agent, retries. */
+export function storageClientOptions(ctx: AzureContext) {
+  return {
+    userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
+    retryOptions: { maxTries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
+  };
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Disk } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { CleanupStack } from '../azure/cleanup';
-import { computeClient, lroOptions } from '../azure/clients';
+import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { uploadFileToPageBlob, type PageUploadProgress } from '../blobs/pageUpload';
 import { InputError } from '../validation/inputError';
@@ -197,6 +197,7 @@ export async function uploadVhdToManagedDisk(
     concurrency: options.concurrency,
     abortSignal: ctx.abortSignal,
     logger: ctx.logger,
+    clientOptions: storageClientOptions(ctx),
     onProgress: (p) => hooks.onProgress?.({ ...p, phase: 'upload' }),
   });
   await revoke(ctx.abortSignal);
