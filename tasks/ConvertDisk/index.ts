@@ -1,4 +1,6 @@
 import * as tl from 'azure-pipelines-task-lib/task';
+import { downloadPageBlobToFile } from '../../shared/blobs/download';
+import { exportDiskToVhdBlob } from '../../shared/disks/exportVhd';
 import { DISK_SKUS, uploadVhdToManagedDisk, type UploadVhdOptions } from '../../shared/disks/uploadVhd';
 import { uploadSummaryMarkdown } from '../../shared/disks/uploadSummary';
 import { createAzureContext } from '../../shared/pipeline/azureContext';
@@ -10,15 +12,17 @@ import {
   readPath,
   readRegion,
   readResourceId,
+  readSecret,
   readString,
 } from '../../shared/pipeline/inputs';
 import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 import { setOutput } from '../../shared/pipeline/outputs';
 import { createProgressReporter } from '../../shared/pipeline/progress';
-import { runTask } from '../../shared/pipeline/runTask';
+import { runTask, type TaskRunContext } from '../../shared/pipeline/runTask';
 import { registerSecret } from '../../shared/pipeline/secrets';
 import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
 import { uploadSummary } from '../../shared/pipeline/summary';
+import { code } from '../../shared/report/markdown';
 
 const CONVERSIONS = [
   'vhdToDisk',
@@ -29,6 +33,10 @@ const CONVERSIONS = [
   'toVhdBlob',
   'blobToFile',
 ] as const;
+const MIB = 1024 * 1024;
+// Azure grants disk access for at most 60 days (grantAccess durationInSeconds).
+const readSasDuration = () =>
+  readDuration('sasDuration', { defaultSeconds: 4 * 3600, maxSeconds: 5_184_000 });
 
 function readUploadOptions(): UploadVhdOptions {
   return {
@@ -39,22 +47,14 @@ function readUploadOptions(): UploadVhdOptions {
     osType: readEnum('osType', ['Linux', 'Windows'] as const, 'Linux'),
     hyperVGeneration: readEnum('hyperVGeneration', ['V1', 'V2'] as const, 'V2'),
     sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
-    // Azure grants disk access for at most 60 days (grantAccess durationInSeconds).
-    sasDurationSeconds: readDuration('sasDuration', { defaultSeconds: 4 * 3600, maxSeconds: 5_184_000 }),
+    sasDurationSeconds: readSasDuration(),
     convert: readBoolean('convertImage', true),
     workDir: tl.getVariable('Agent.TempDirectory') ?? process.cwd(),
     tags: readKeyValues('tags'),
   };
 }
 
-void runTask('ConvertDisk', async ({ signal, cleanup }) => {
-  const conversion = readEnum('conversion', CONVERSIONS, 'vhdToDisk');
-  if (conversion !== 'vhdToDisk') {
-    readResourceId('sourceId');
-    readString('blobUrl');
-    readString('localPath');
-    notAvailableYet(`ConvertDisk (${conversion})`);
-  }
+async function vhdToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
   const options = readUploadOptions();
   const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
   const converting = createProgressReporter('Converting to fixed VHD');
@@ -72,4 +72,48 @@ void runTask('ConvertDisk', async ({ signal, cleanup }) => {
   });
   setOutput('resourceId', result.diskId);
   uploadSummary('ConvertDisk', uploadSummaryMarkdown(options, result));
+}
+
+async function toVhdBlob({ signal, cleanup }: TaskRunContext): Promise<void> {
+  const source = readResourceId('sourceId', { required: true });
+  const targetBlobUrl = readSecret('blobUrl', { required: true });
+  const sasDurationSeconds = readSasDuration();
+  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
+  const copying = createProgressReporter('Copying disk to VHD blob');
+  const result = await exportDiskToVhdBlob(
+    ctx,
+    { source, targetBlobUrl, sasDurationSeconds },
+    {
+      cleanup,
+      onSecret: registerSecret,
+      onProgress: (copied, total) => copying((copied / Math.max(1, total)) * 100),
+    },
+  );
+  setOutput('vhdUrl', result.vhdUrl);
+  uploadSummary(
+    'ConvertDisk',
+    `## ConvertDisk: disk to VHD blob\n\n${code(result.vhdUrl)}: ${(result.bytes / MIB).toFixed(0)} MiB copied server-side in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+  );
+}
+
+async function blobToFile({ signal }: TaskRunContext): Promise<void> {
+  const blobUrl = readSecret('blobUrl', { required: true });
+  const localPath = readString('localPath', { required: true });
+  const downloading = createProgressReporter('Downloading VHD');
+  const result = await downloadPageBlobToFile(blobUrl, localPath, {
+    abortSignal: signal,
+    onProgress: (done, total) => downloading((done / Math.max(1, total)) * 100),
+  });
+  console.log(
+    `Wrote ${localPath}: ${(result.fileBytes / MIB).toFixed(0)} MiB, ${(result.bytesDownloaded / MIB).toFixed(1)} MiB of data downloaded`,
+  );
+}
+
+void runTask('ConvertDisk', async (run) => {
+  const conversion = readEnum('conversion', CONVERSIONS, 'vhdToDisk');
+  if (conversion === 'vhdToDisk') return vhdToDisk(run);
+  if (conversion === 'toVhdBlob') return toVhdBlob(run);
+  if (conversion === 'blobToFile') return blobToFile(run);
+  readResourceId('sourceId');
+  notAvailableYet(`ConvertDisk (${conversion})`);
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import { describeRun, runTask } from '../harness/runTask';
 import { makeTestImages, requireQemuImg } from '../unit/vhd/qemuImages';
@@ -79,6 +85,95 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     }
   });
 
+  /** A blob URL with a SAS in the second storage account, as a user would put in a secret variable. */
+  async function exportTarget(blob: string, permissions: string): Promise<string> {
+    const account = azure.blob!.accounts[1];
+    const credential = new StorageSharedKeyCredential(account.name, account.key);
+    const container = new BlobServiceClient(
+      azure.blob!.blobEndpoint(account.name),
+      credential,
+    ).getContainerClient('exports');
+    await container.createIfNotExists();
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: 'exports',
+        blobName: blob,
+        permissions: BlobSASPermissions.parse(permissions),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
+      credential,
+    ).toString();
+    return `${container.url}/${blob}?${sas}`;
+  }
+
+  it('exports the disk to a VHD blob server-side, then downloads it to a file equal to the original', async () => {
+    const diskId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-disks/providers/Microsoft.Compute/disks/disk-task`;
+    const target = await exportTarget('disk-task.vhd', 'racw');
+    const exported = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        conversion: 'toVhdBlob',
+        sourceId: diskId,
+        blobUrl: target,
+      },
+      env: env(),
+    });
+    assert.equal(exported.result, 'Succeeded', describeRun(exported));
+    assert.equal(exported.variables.vhdUrl.value, target.split('?')[0]);
+    const signature = new URL(target).searchParams.get('sig')!;
+    assert.deepEqual(
+      exported.stdout
+        .split('\n')
+        .filter((l) => l.includes(signature) && !l.startsWith('##vso[task.setsecret]')),
+      [],
+    );
+    assert.equal(azure.audit().find((r) => r.id.endsWith('/disk-task'))?.provisioningState, 'Succeeded');
+
+    const local = file('downloaded.vhd');
+    const downloaded = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        conversion: 'blobToFile',
+        blobUrl: await exportTarget('disk-task.vhd', 'r'),
+        localPath: local,
+      },
+      env: env(),
+    });
+    assert.equal(downloaded.result, 'Succeeded', describeRun(downloaded));
+    assert.ok(
+      fs.readFileSync(local).equals(fs.readFileSync(file('fixed.vhd'))),
+      'the round trip kept every byte',
+    );
+
+    const forged = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        conversion: 'toVhdBlob',
+        sourceId: diskId,
+        blobUrl: (await exportTarget('other.vhd', 'racw')).replace(/sig=[^&]+/, 'sig=Zm9yZ2Vk'),
+      },
+      env: env(),
+    });
+    assert.equal(forged.result, 'Failed', describeRun(forged));
+    assert.match(
+      forged.resultMessage ?? '',
+      /Input 'blobUrl': the storage account refused the SAS of .*sig=REDACTED.* \(HTTP 403\)/,
+    );
+
+    const again = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        conversion: 'toVhdBlob',
+        sourceId: diskId,
+        blobUrl: target,
+      },
+      env: env(),
+    });
+    assert.equal(again.result, 'Failed');
+    assert.match(again.resultMessage ?? '', /Input 'blobUrl': blob .*disk-task\.vhd already exists/);
+    assert.doesNotMatch(again.resultMessage ?? '', new RegExp(signature.replace(/[^\w]/g, '.')));
+  });
+
   describe('bad input: a clear error naming the input, and nothing left behind', () => {
     const cases: [string, Record<string, string>, RegExp, Record<string, string>?][] = [
       [
@@ -114,6 +209,16 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
         'target disk already exists',
         { targetName: 'disk-task' },
         /Input 'targetName': managed disk 'disk-task' already exists/,
+      ],
+      [
+        'blob URL without access',
+        {
+          conversion: 'toVhdBlob',
+          sourceId:
+            '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-disks/providers/Microsoft.Compute/disks/disk-task',
+          blobUrl: 'http://127.0.0.1:1/acct/c/b.vhd',
+        },
+        /Input 'blobUrl': .* carries no SAS token/,
       ],
     ];
     for (const [what, overrides, message, extraEnv] of cases) {

@@ -1,0 +1,105 @@
+import { isRestError } from '@azure/core-rest-pipeline';
+import { AnonymousCredential, BlobClient } from '@azure/storage-blob';
+import type { CleanupStack } from '../azure/cleanup';
+import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
+import type { AzureContext } from '../azure/context';
+import { redactUrl } from '../azure/redact';
+import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import { InputError } from '../validation/inputError';
+
+export interface ExportVhdOptions {
+  source: ResourceId;
+  /** Target blob URL with a SAS allowing create and write. */
+  targetBlobUrl: string;
+  sasDurationSeconds: number;
+}
+
+export interface ExportVhdResult {
+  /** The target blob URL without its SAS. */
+  vhdUrl: string;
+  bytes: number;
+  durationMs: number;
+}
+
+function withoutQuery(url: string): string {
+  return url.split('?')[0];
+}
+
+/**
+ * Managed disk → VHD page blob: grant read access, let the storage service copy server-side (nothing passes
+ * through the agent), follow the copy with progress, revoke access on success, failure and cancellation.
+ */
+export async function exportDiskToVhdBlob(
+  ctx: AzureContext,
+  options: ExportVhdOptions,
+  hooks: {
+    cleanup: CleanupStack;
+    onSecret?: (value: string) => void;
+    onProgress?: (copied: number, total: number) => void;
+  },
+): Promise<ExportVhdResult> {
+  const started = Date.now();
+  if (resourceType(options.source).toLowerCase() !== 'microsoft.compute/disks') {
+    throw new InputError(
+      'sourceId',
+      `exporting a ${resourceType(options.source)} is not available yet in this version; give a managed disk id`,
+    );
+  }
+  if (!/[?&]sig=/.test(options.targetBlobUrl)) {
+    throw new InputError(
+      'blobUrl',
+      `${redactUrl(options.targetBlobUrl)} carries no SAS token; give a blob URL with a SAS that allows create and write`,
+    );
+  }
+  hooks.onSecret?.(options.targetBlobUrl);
+  const target = new BlobClient(options.targetBlobUrl, new AnonymousCredential(), storageClientOptions(ctx));
+  const exists = await target.exists({ abortSignal: ctx.abortSignal }).catch((e: unknown) => {
+    if (isRestError(e) && (e.statusCode === 403 || e.statusCode === 401)) {
+      throw new InputError(
+        'blobUrl',
+        `the storage account refused the SAS of ${redactUrl(options.targetBlobUrl)} (HTTP ${e.statusCode}); check its permissions and expiry`,
+      );
+    }
+    throw e;
+  });
+  if (exists)
+    throw new InputError(
+      'blobUrl',
+      `blob ${withoutQuery(options.targetBlobUrl)} already exists; choose another name or delete it`,
+    );
+  const client = computeClient(ctx, options.source.subscriptionId);
+  const rg = options.source.resourceGroup!;
+  const name = resourceName(options.source);
+  const access = await client.disks.grantAccess(
+    rg,
+    name,
+    { access: 'Read', durationInSeconds: options.sasDurationSeconds },
+    lroOptions(ctx),
+  );
+  const revoke = (abortSignal?: AbortSignal) =>
+    client.disks.revokeAccess(rg, name, { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal });
+  const release = hooks.cleanup.defer(`read access (SAS) to disk ${name}`, (signal) => revoke(signal));
+  if (!access.accessSAS)
+    throw new Error(`Azure granted read access to disk '${name}' but returned no SAS URL`);
+  hooks.onSecret?.(access.accessSAS);
+  const poller = await target.beginCopyFromURL(access.accessSAS, {
+    abortSignal: ctx.abortSignal,
+    intervalInMs: ctx.pollIntervalMs ?? 5_000,
+    onProgress: (state) => {
+      const [copied, total] = (state.copyProgress ?? '0/0').split('/').map(Number);
+      hooks.onProgress?.(copied, total);
+    },
+  });
+  const copied = await poller.pollUntilDone();
+  if (copied.copyStatus !== 'success')
+    throw new Error(`the copy into ${withoutQuery(options.targetBlobUrl)} ended ${copied.copyStatus}`);
+  await revoke(ctx.abortSignal);
+  release();
+  const { contentLength = 0 } = await target.getProperties({ abortSignal: ctx.abortSignal });
+  hooks.onProgress?.(contentLength, contentLength);
+  return {
+    vhdUrl: withoutQuery(options.targetBlobUrl),
+    bytes: contentLength,
+    durationMs: Date.now() - started,
+  };
+}
