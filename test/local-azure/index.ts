@@ -234,6 +234,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   if (blob) {
     const disks = disksProvider(blob);
     arm.register(disks.spec);
+    arm.register(disks.snapshots);
     diskBlobs = disks.blobs;
   }
   const preexisting = new Set<string>();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BlobSASPermissions,
   BlobServiceClient,
   generateBlobSASQueryParameters,
   StorageSharedKeyCredential,
@@ -7,7 +8,7 @@ import {
 } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../../azurite';
 import { ArmError, armErrors } from '../errors';
-import type { StoredResource } from '../store';
+import type { ResourceStore, StoredResource } from '../store';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -62,7 +63,43 @@ function sasFor(blobs: DiskBlobs, blob: AzuriteInstance, disk: StoredResource, i
   return `${blobs.blobUrl(disk)}?${sas}`;
 }
 
-export function disksProvider(blob: AzuriteInstance): { spec: ResourceTypeSpec; blobs: DiskBlobs } {
+function copySource(store: ResourceStore, sourceId: unknown): StoredResource {
+  const source = typeof sourceId === 'string' ? store.get(sourceId) : undefined;
+  if (!source || !/^Microsoft\.Compute\/(disks|snapshots)$/i.test(source.type)) {
+    throw new ArmError(
+      404,
+      'NotFound',
+      `Source resource '${String(sourceId)}' was not found or is not a disk or snapshot.`,
+    );
+  }
+  if (source.properties.diskState === 'ActiveUpload' || source.properties.diskState === 'ReadyToUpload') {
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `Source disk '${source.name}' is in state ${String(source.properties.diskState)}; finish its upload first.`,
+    );
+  }
+  return source;
+}
+
+/** The bytes of a new disk or snapshot: a server-side copy of its source's page blob inside Azurite. */
+async function copyBlob(blobs: DiskBlobs, source: StoredResource, target: StoredResource): Promise<void> {
+  const container = blobs.container(target);
+  await container.create();
+  const from = blobs.container(source).getPageBlobClient('abcd');
+  const sas = await from.generateSasUrl({
+    permissions: BlobSASPermissions.parse('r'),
+    expiresOn: new Date(Date.now() + 3600_000),
+  });
+  const poller = await container.getPageBlobClient('abcd').beginCopyFromURL(sas);
+  await poller.pollUntilDone();
+}
+
+export function disksProvider(blob: AzuriteInstance): {
+  spec: ResourceTypeSpec;
+  snapshots: ResourceTypeSpec;
+  blobs: DiskBlobs;
+} {
   const blobs = diskBlobs(blob);
   const spec: ResourceTypeSpec = {
     type: 'Microsoft.Compute/disks',
@@ -156,6 +193,18 @@ export function disksProvider(blob: AzuriteInstance): { spec: ResourceTypeSpec; 
           await container.getPageBlobClient('abcd').create(gb * GIB);
           break;
         }
+        case 'Copy': {
+          const source = copySource(ctx.store, creation.sourceResourceId);
+          Object.assign(properties, {
+            osType: p.osType ?? source.properties.osType,
+            hyperVGeneration: p.hyperVGeneration ?? source.properties.hyperVGeneration,
+            diskSizeGB: source.properties.diskSizeGB,
+            diskSizeBytes: source.properties.diskSizeBytes,
+            diskState: 'Unattached',
+          });
+          await copyBlob(blobs, source, resource);
+          break;
+        }
         default:
           throw armErrors.invalidParameter(
             `The value '${String(creation.createOption)}' of createOption is not supported by the local Azure.`,
@@ -247,5 +296,53 @@ export function disksProvider(blob: AzuriteInstance): { spec: ResourceTypeSpec; 
       },
     },
   };
-  return { spec, blobs };
+  const snapshots: ResourceTypeSpec = {
+    type: 'Microsoft.Compute/snapshots',
+    asyncCreate: true,
+    asyncDelete: true,
+    async write(ctx) {
+      if (ctx.existing)
+        return { ...ctx.existing, tags: (ctx.body.tags as Record<string, string>) ?? ctx.existing.tags };
+      const p = ((ctx.body.properties as Props) ?? {}) as Props;
+      const creation = (p.creationData as Props | undefined) ?? {};
+      if (creation.createOption !== 'Copy') {
+        throw armErrors.invalidParameter(
+          `The value '${String(creation.createOption)}' of createOption is not supported for snapshots by the local Azure.`,
+          'creationData.createOption',
+        );
+      }
+      if (typeof ctx.body.location !== 'string')
+        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+      const source = copySource(ctx.store, creation.sourceResourceId);
+      const resource: StoredResource = {
+        id: ctx.id,
+        name: ctx.name,
+        type: '',
+        location: String(ctx.body.location).toLowerCase().replace(/\s/g, ''),
+        tags: ctx.body.tags as Record<string, string> | undefined,
+        extra: { sku: (ctx.body.sku as object | undefined) ?? { name: 'Standard_LRS', tier: 'Standard' } },
+        properties: {
+          osType: source.properties.osType,
+          hyperVGeneration: source.properties.hyperVGeneration,
+          creationData: {
+            createOption: 'Copy',
+            sourceResourceId: source.id,
+            sourceUniqueId: source.properties.uniqueId,
+          },
+          incremental: p.incremental === true,
+          diskSizeGB: source.properties.diskSizeGB,
+          diskSizeBytes: source.properties.diskSizeBytes,
+          diskState: 'Unattached',
+          uniqueId: randomUUID(),
+          timeCreated: new Date().toISOString(),
+        },
+      };
+      await copyBlob(blobs, source, resource);
+      return resource;
+    },
+    beforeDelete: spec.beforeDelete,
+    onDeleted: spec.onDeleted,
+    actions: { beginGetAccess: spec.actions!.beginGetAccess, endGetAccess: spec.actions!.endGetAccess },
+  };
+  return { spec, snapshots, blobs };
 }
