@@ -26,7 +26,7 @@ function withoutQuery(url: string): string {
 }
 
 /**
- * Managed disk → VHD page blob: grant read access, let the storage service copy server-side (nothing passes
+ * Managed disk or snapshot → VHD page blob: grant read access, let the storage service copy server-side (nothing passes
  * through the agent), follow the copy with progress, revoke access on success, failure and cancellation.
  */
 export async function exportDiskToVhdBlob(

@@ -1,6 +1,7 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { downloadPageBlobToFile } from '../../shared/blobs/download';
 import { exportDiskToVhdBlob } from '../../shared/disks/exportVhd';
+import { diskFromSnapshot, snapshotDisk } from '../../shared/disks/snapshots';
 import { DISK_SKUS, uploadVhdToManagedDisk, type UploadVhdOptions } from '../../shared/disks/uploadVhd';
 import { uploadSummaryMarkdown } from '../../shared/disks/uploadSummary';
 import { createAzureContext } from '../../shared/pipeline/azureContext';
@@ -109,11 +110,40 @@ async function blobToFile({ signal }: TaskRunContext): Promise<void> {
   );
 }
 
+async function snapshotConversion(
+  { signal }: TaskRunContext,
+  conversion: 'diskToSnapshot' | 'snapshotToDisk',
+): Promise<void> {
+  const source = readResourceId('sourceId', { required: true });
+  const target = {
+    resourceGroup: readString('resourceGroupName', { required: true }),
+    name: readString('targetName', { required: true }),
+    location: readRegion('location'),
+    tags: readKeyValues('tags'),
+  };
+  const incremental = readBoolean('incremental', true);
+  const sku = readEnum('sku', DISK_SKUS, 'Standard_LRS');
+  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
+  const result =
+    conversion === 'diskToSnapshot'
+      ? await snapshotDisk(ctx, source, { ...target, incremental })
+      : await diskFromSnapshot(ctx, source, { ...target, sku });
+  setOutput('resourceId', result.id);
+  const what =
+    conversion === 'diskToSnapshot' ? `${incremental ? 'incremental' : 'full'} snapshot` : 'managed disk';
+  uploadSummary(
+    'ConvertDisk',
+    `## ConvertDisk: ${conversion}\n\nCreated ${what} ${code(result.id)} from ${code(source.names.join('/'))}: ${result.diskSizeGB ?? '?'} GiB, ${result.osType ?? 'no OS type'}, Hyper-V ${result.hyperVGeneration ?? 'V1'}.\n`,
+  );
+}
+
 void runTask('ConvertDisk', async (run) => {
   const conversion = readEnum('conversion', CONVERSIONS, 'vhdToDisk');
   if (conversion === 'vhdToDisk') return vhdToDisk(run);
   if (conversion === 'toVhdBlob') return toVhdBlob(run);
   if (conversion === 'blobToFile') return blobToFile(run);
+  if (conversion === 'diskToSnapshot' || conversion === 'snapshotToDisk')
+    return snapshotConversion(run, conversion);
   readResourceId('sourceId');
   notAvailableYet(`ConvertDisk (${conversion})`);
 });

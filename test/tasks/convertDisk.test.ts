@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  BlobClient,
   BlobSASPermissions,
   BlobServiceClient,
   generateBlobSASQueryParameters,
@@ -172,6 +173,55 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     assert.equal(again.result, 'Failed');
     assert.match(again.resultMessage ?? '', /Input 'blobUrl': blob .*disk-task\.vhd already exists/);
     assert.doesNotMatch(again.resultMessage ?? '', new RegExp(signature.replace(/[^\w]/g, '.')));
+  });
+
+  it('snapshots the disk incrementally and makes a new disk from the snapshot, keeping generation and every byte', async () => {
+    const rgId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-disks/providers/Microsoft.Compute`;
+    const common = { ConnectedServiceName: CONNECTION_ID, resourceGroupName: 'rg-disks' };
+    const snap = await runTask('ConvertDisk', {
+      inputs: {
+        ...common,
+        conversion: 'diskToSnapshot',
+        sourceId: `${rgId}/disks/disk-task`,
+        targetName: 'snap-task',
+      },
+      env: env(),
+    });
+    assert.equal(snap.result, 'Succeeded', describeRun(snap));
+    assert.equal(snap.variables.resourceId.value, `${rgId}/snapshots/snap-task`);
+    assert.match(snap.summaries[0].content, /incremental snapshot .* Linux, Hyper-V V2/);
+    const disk = await runTask('ConvertDisk', {
+      inputs: {
+        ...common,
+        conversion: 'snapshotToDisk',
+        sourceId: `${rgId}/snapshots/snap-task`,
+        targetName: 'disk-from-snap',
+        sku: 'Premium_LRS',
+      },
+      env: env(),
+    });
+    assert.equal(disk.result, 'Succeeded', describeRun(disk));
+    const account = azure.blob!.accounts[0];
+    const copy = await new BlobClient(
+      azure.diskBlobUrl(`${rgId}/disks/disk-from-snap`)!,
+      new StorageSharedKeyCredential(account.name, account.key),
+    ).downloadToBuffer();
+    assert.ok(copy.equals(fs.readFileSync(file('fixed.vhd'))), 'disk -> snapshot -> disk kept every byte');
+
+    const wrongType = await runTask('ConvertDisk', {
+      inputs: {
+        ...common,
+        conversion: 'snapshotToDisk',
+        sourceId: `${rgId}/disks/disk-task`,
+        targetName: 'never',
+      },
+      env: env(),
+    });
+    assert.equal(wrongType.result, 'Failed');
+    assert.match(
+      wrongType.resultMessage ?? '',
+      /Input 'sourceId': expected a snapshot, got a Microsoft.Compute\/disks/,
+    );
   });
 
   describe('bad input: a clear error naming the input, and nothing left behind', () => {

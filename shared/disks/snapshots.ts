@@ -1,0 +1,119 @@
+import type { Disk, Snapshot } from '@azure/arm-compute';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { computeClient, lroOptions } from '../azure/clients';
+import type { AzureContext } from '../azure/context';
+import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import { InputError } from '../validation/inputError';
+import type { DiskSku } from './uploadVhd';
+
+export interface CopyTarget {
+  resourceGroup: string;
+  name: string;
+  /** Empty: the source's region. */
+  location?: string;
+  tags?: Record<string, string>;
+}
+
+export interface CopyResult {
+  id: string;
+  osType?: string;
+  hyperVGeneration?: string;
+  diskSizeGB?: number;
+}
+
+async function refuseExisting(get: () => Promise<unknown>, what: string, name: string): Promise<void> {
+  const existing = await get().catch((e: unknown) => {
+    if (isRestError(e) && e.statusCode === 404) {
+      if (e.code === 'ResourceGroupNotFound')
+        throw new InputError('resourceGroupName', `resource group does not exist: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  });
+  if (existing)
+    throw new InputError('targetName', `${what} '${name}' already exists; choose another name or delete it`);
+}
+
+function expectType(source: ResourceId, type: string, what: string): void {
+  if (resourceType(source).toLowerCase() !== type.toLowerCase()) {
+    throw new InputError('sourceId', `expected ${what}, got a ${resourceType(source) || 'resource group'}`);
+  }
+}
+
+/**
+ * Managed disk → snapshot (full, or incremental: only what changed since the disk's last incremental snapshot
+ * is stored). OS type and Hyper-V generation are copied explicitly so the snapshot can become a bootable disk.
+ */
+export async function snapshotDisk(
+  ctx: AzureContext,
+  source: ResourceId,
+  target: CopyTarget & { incremental: boolean },
+): Promise<CopyResult> {
+  expectType(source, 'Microsoft.Compute/disks', 'a managed disk');
+  const client = computeClient(ctx);
+  const disk = await computeClient(ctx, source.subscriptionId).disks.get(
+    source.resourceGroup!,
+    resourceName(source),
+    { abortSignal: ctx.abortSignal },
+  );
+  await refuseExisting(
+    () => client.snapshots.get(target.resourceGroup, target.name),
+    'snapshot',
+    target.name,
+  );
+  const body: Snapshot = {
+    location: target.location ?? disk.location,
+    incremental: target.incremental,
+    osType: disk.osType,
+    hyperVGeneration: disk.hyperVGeneration,
+    creationData: { createOption: 'Copy', sourceResourceId: disk.id },
+    tags: target.tags,
+  };
+  const snapshot = await client.snapshots.createOrUpdate(
+    target.resourceGroup,
+    target.name,
+    body,
+    lroOptions(ctx),
+  );
+  return {
+    id: snapshot.id!,
+    osType: snapshot.osType,
+    hyperVGeneration: snapshot.hyperVGeneration,
+    diskSizeGB: snapshot.diskSizeGB,
+  };
+}
+
+/** Snapshot → managed disk, keeping the OS type and Hyper-V generation the snapshot carries. */
+export async function diskFromSnapshot(
+  ctx: AzureContext,
+  source: ResourceId,
+  target: CopyTarget & { sku: DiskSku },
+): Promise<CopyResult> {
+  expectType(source, 'Microsoft.Compute/snapshots', 'a snapshot');
+  const client = computeClient(ctx);
+  const snapshot = await computeClient(ctx, source.subscriptionId).snapshots.get(
+    source.resourceGroup!,
+    resourceName(source),
+    { abortSignal: ctx.abortSignal },
+  );
+  await refuseExisting(
+    () => client.disks.get(target.resourceGroup, target.name),
+    'managed disk',
+    target.name,
+  );
+  const body: Disk = {
+    location: target.location ?? snapshot.location,
+    sku: { name: target.sku },
+    osType: snapshot.osType,
+    hyperVGeneration: snapshot.hyperVGeneration,
+    creationData: { createOption: 'Copy', sourceResourceId: snapshot.id },
+    tags: target.tags,
+  };
+  const disk = await client.disks.createOrUpdate(target.resourceGroup, target.name, body, lroOptions(ctx));
+  return {
+    id: disk.id!,
+    osType: disk.osType,
+    hyperVGeneration: disk.hyperVGeneration,
+    diskSizeGB: disk.diskSizeGB,
+  };
+}
