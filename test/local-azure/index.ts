@@ -13,6 +13,7 @@ import { ArmRouter } from './arm/armRouter';
 import { FaultInjector } from './arm/faults';
 import { disksProvider, type DiskBlobs } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
+import { images } from './arm/providers/images';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { makeSelfSignedCertificate } from './certs';
 import { LocalDevOps } from './devops';
@@ -154,6 +155,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   });
   arm.register(galleries);
   arm.register(galleryImages);
+  arm.register(images);
 
   const principals = {
     secret: { clientId: randomUUID(), clientSecret: `${randomBytes(18).toString('base64url')}~Q8` },
