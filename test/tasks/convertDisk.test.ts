@@ -224,6 +224,38 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     );
   });
 
+  it('makes a managed image from an OS disk and a data snapshot, with the generation of its OS disk', async () => {
+    const rgId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-disks/providers/Microsoft.Compute`;
+    const inputs = {
+      ConnectedServiceName: CONNECTION_ID,
+      conversion: 'toImage',
+      sourceId: `${rgId}/disks/disk-from-snap`,
+      dataDiskIds: `${rgId}/snapshots/snap-task`,
+      resourceGroupName: 'rg-disks',
+      targetName: 'image-task',
+    };
+    const run = await runTask('ConvertDisk', { inputs, env: env() });
+    assert.equal(run.result, 'Succeeded', describeRun(run));
+    assert.equal(run.variables.resourceId.value, `${rgId}/images/image-task`);
+    assert.match(run.summaries[0].content, /Created managed image .* Linux, Hyper-V V2/);
+    const image = azure.arm.store.get(`${rgId}/images/image-task`)!;
+    assert.deepEqual((image.properties.storageProfile as { dataDisks: unknown[] }).dataDisks, [
+      { snapshot: { id: `${rgId}/snapshots/snap-task` }, lun: 0 },
+    ]);
+
+    const bad = await runTask('ConvertDisk', {
+      inputs: { ...inputs, targetName: 'image-bad', dataDiskIds: 'not-an-id' },
+      env: env(),
+    });
+    assert.equal(bad.result, 'Failed');
+    assert.match(
+      bad.resultMessage ?? '',
+      /Input 'dataDiskIds': 'not-an-id' is not a valid Azure resource id/,
+    );
+    const again = await runTask('ConvertDisk', { inputs, env: env() });
+    assert.match(again.resultMessage ?? '', /Input 'targetName': managed image 'image-task' already exists/);
+  });
+
   describe('bad input: a clear error naming the input, and nothing left behind', () => {
     const cases: [string, Record<string, string>, RegExp, Record<string, string>?][] = [
       [

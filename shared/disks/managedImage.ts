@@ -1,0 +1,105 @@
+import type { Image, ImageDisk, OperatingSystemTypes } from '@azure/arm-compute';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { computeClient, lroOptions } from '../azure/clients';
+import type { AzureContext } from '../azure/context';
+import { formatResourceId, resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import { InputError } from '../validation/inputError';
+import type { CopyResult, CopyTarget } from './snapshots';
+
+export interface ManagedImageOptions {
+  osSource: ResourceId;
+  dataSources: ResourceId[];
+  osState: 'Generalized' | 'Specialized';
+  target: CopyTarget;
+}
+
+interface SourceFacts {
+  reference: ImageDisk;
+  osType?: OperatingSystemTypes;
+  hyperVGeneration?: string;
+  location: string;
+}
+
+async function describeSource(ctx: AzureContext, source: ResourceId, input: string): Promise<SourceFacts> {
+  const type = resourceType(source).toLowerCase();
+  const client = computeClient(ctx, source.subscriptionId);
+  const get = async () => {
+    if (type === 'microsoft.compute/disks')
+      return client.disks.get(source.resourceGroup!, resourceName(source), { abortSignal: ctx.abortSignal });
+    if (type === 'microsoft.compute/snapshots')
+      return client.snapshots.get(source.resourceGroup!, resourceName(source), {
+        abortSignal: ctx.abortSignal,
+      });
+    throw new InputError(
+      input,
+      `expected a managed disk or snapshot, got a ${resourceType(source) || 'resource group'}`,
+    );
+  };
+  const found = await get().catch((e: unknown) => {
+    if (isRestError(e) && e.statusCode === 404)
+      throw new InputError(input, `${formatResourceId(source)} does not exist`);
+    throw e;
+  });
+  const id = { id: found.id ?? formatResourceId(source) };
+  return {
+    reference: type === 'microsoft.compute/disks' ? { managedDisk: id } : { snapshot: id },
+    osType: found.osType,
+    hyperVGeneration: found.hyperVGeneration,
+    location: found.location,
+  };
+}
+
+/**
+ * Disk or snapshot (plus data disks or snapshots) → managed image. The image takes the Hyper-V generation and
+ * OS type of its OS source, so a V2 disk never becomes a V1 image (a mismatch Azure only reports later, when a
+ * VM fails to boot or the request is refused).
+ */
+export async function createManagedImage(
+  ctx: AzureContext,
+  options: ManagedImageOptions,
+): Promise<CopyResult> {
+  const os = await describeSource(ctx, options.osSource, 'sourceId');
+  if (!os.osType) {
+    throw new InputError(
+      'sourceId',
+      `${formatResourceId(options.osSource)} has no OS type; set it on the disk (or create it with ConvertDisk, which does) before making an image`,
+    );
+  }
+  const data = [];
+  for (const source of options.dataSources) data.push(await describeSource(ctx, source, 'dataDiskIds'));
+  const client = computeClient(ctx);
+  const existing = await client.images
+    .get(options.target.resourceGroup, options.target.name)
+    .catch((e: unknown) => {
+      if (isRestError(e) && e.statusCode === 404) {
+        if (e.code === 'ResourceGroupNotFound')
+          throw new InputError(
+            'resourceGroupName',
+            `resource group '${options.target.resourceGroup}' does not exist`,
+          );
+        return undefined;
+      }
+      throw e;
+    });
+  if (existing)
+    throw new InputError(
+      'targetName',
+      `managed image '${options.target.name}' already exists; choose another name or delete it`,
+    );
+  const body: Image = {
+    location: options.target.location ?? os.location,
+    hyperVGeneration: os.hyperVGeneration ?? 'V1',
+    storageProfile: {
+      osDisk: { ...os.reference, osType: os.osType, osState: options.osState },
+      dataDisks: data.map((d, lun) => ({ ...d.reference, lun })),
+    },
+    tags: options.target.tags,
+  };
+  const image = await client.images.createOrUpdate(
+    options.target.resourceGroup,
+    options.target.name,
+    body,
+    lroOptions(ctx),
+  );
+  return { id: image.id!, osType: os.osType, hyperVGeneration: image.hyperVGeneration };
+}
