@@ -1,5 +1,6 @@
 import type { Image, ImageDisk, OperatingSystemTypes } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
+import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { formatResourceId, resourceName, resourceType, type ResourceId } from '../azure/resourceId';
@@ -68,24 +69,10 @@ export async function createManagedImage(
   const data = [];
   for (const source of options.dataSources) data.push(await describeSource(ctx, source, 'dataDiskIds'));
   const client = computeClient(ctx);
-  const existing = await client.images
-    .get(options.target.resourceGroup, options.target.name)
-    .catch((e: unknown) => {
-      if (isRestError(e) && e.statusCode === 404) {
-        if (e.code === 'ResourceGroupNotFound')
-          throw new InputError(
-            'resourceGroupName',
-            `resource group '${options.target.resourceGroup}' does not exist`,
-          );
-        return undefined;
-      }
-      throw e;
-    });
-  if (existing)
-    throw new InputError(
-      'targetName',
-      `managed image '${options.target.name}' already exists; choose another name or delete it`,
-    );
+  await refuseExisting(() => client.images.get(options.target.resourceGroup, options.target.name), {
+    what: 'managed image',
+    ...options.target,
+  });
   const body: Image = {
     location: options.target.location ?? os.location,
     hyperVGeneration: os.hyperVGeneration ?? 'V1',

@@ -1,5 +1,5 @@
 import type { Disk, Snapshot } from '@azure/arm-compute';
-import { isRestError } from '@azure/core-rest-pipeline';
+import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
@@ -19,19 +19,6 @@ export interface CopyResult {
   osType?: string;
   hyperVGeneration?: string;
   diskSizeGB?: number;
-}
-
-async function refuseExisting(get: () => Promise<unknown>, what: string, name: string): Promise<void> {
-  const existing = await get().catch((e: unknown) => {
-    if (isRestError(e) && e.statusCode === 404) {
-      if (e.code === 'ResourceGroupNotFound')
-        throw new InputError('resourceGroupName', `resource group does not exist: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  });
-  if (existing)
-    throw new InputError('targetName', `${what} '${name}' already exists; choose another name or delete it`);
 }
 
 function expectType(source: ResourceId, type: string, what: string): void {
@@ -56,11 +43,10 @@ export async function snapshotDisk(
     resourceName(source),
     { abortSignal: ctx.abortSignal },
   );
-  await refuseExisting(
-    () => client.snapshots.get(target.resourceGroup, target.name),
-    'snapshot',
-    target.name,
-  );
+  await refuseExisting(() => client.snapshots.get(target.resourceGroup, target.name), {
+    what: 'snapshot',
+    ...target,
+  });
   const body: Snapshot = {
     location: target.location ?? disk.location,
     incremental: target.incremental,
@@ -96,11 +82,10 @@ export async function diskFromSnapshot(
     resourceName(source),
     { abortSignal: ctx.abortSignal },
   );
-  await refuseExisting(
-    () => client.disks.get(target.resourceGroup, target.name),
-    'managed disk',
-    target.name,
-  );
+  await refuseExisting(() => client.disks.get(target.resourceGroup, target.name), {
+    what: 'managed disk',
+    ...target,
+  });
   const body: Disk = {
     location: target.location ?? snapshot.location,
     sku: { name: target.sku },

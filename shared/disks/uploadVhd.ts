@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Disk } from '@azure/arm-compute';
-import { isRestError } from '@azure/core-rest-pipeline';
 import type { CleanupStack } from '../azure/cleanup';
+import { getIfExists } from '../azure/armLookup';
 import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { uploadFileToPageBlob, type PageUploadProgress } from '../blobs/pageUpload';
@@ -129,19 +129,11 @@ export async function uploadVhdToManagedDisk(
     asInputError(e);
   }
   const client = computeClient(ctx);
-  const existing = await client.disks
-    .get(options.resourceGroup, options.diskName, { abortSignal: ctx.abortSignal })
-    .catch((e: unknown) => {
-      if (isRestError(e) && e.statusCode === 404) {
-        if (e.code === 'ResourceGroupNotFound')
-          throw new InputError(
-            'resourceGroupName',
-            `resource group '${options.resourceGroup}' does not exist`,
-          );
-        return undefined;
-      }
-      throw e;
-    });
+  const existing = await getIfExists(
+    () => client.disks.get(options.resourceGroup, options.diskName, { abortSignal: ctx.abortSignal }),
+    'resourceGroupName',
+    options.resourceGroup,
+  );
   let resumed = false;
   if (existing) {
     const resumable =

@@ -1,7 +1,7 @@
 import type { Gallery } from '@azure/arm-compute';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
-import { getIfExists, rethrowResourceGroup } from './armLookup';
+import { getIfExists, rethrowResourceGroup } from '../azure/armLookup';
 import type { EnsureResult } from './ensureResult';
 import { validateGalleryName } from './names';
 

@@ -2,7 +2,7 @@ import type { GalleryImage } from '@azure/arm-compute';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { InputError } from '../validation/inputError';
-import { getIfExists } from './armLookup';
+import { getIfExists } from '../azure/armLookup';
 import { diffDefinition, featuresFor } from './definitionReconcile';
 import { validateDefinitionSpec, type ImageDefinitionSpec } from './definitionSpec';
 import type { EnsureResult } from './ensureResult';

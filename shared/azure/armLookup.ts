@@ -30,3 +30,17 @@ export function rethrowResourceGroup(e: unknown, input: string, resourceGroup: s
   if (isRestError(e) && e.code === 'ResourceGroupNotFound') throw resourceGroupMissing(input, resourceGroup);
   throw e;
 }
+
+/** Refuses a target that already exists (nothing is ever overwritten), naming the input that chose its name. */
+export async function refuseExisting(
+  get: () => Promise<unknown>,
+  target: { what: string; name: string; resourceGroup: string; nameInput?: string },
+): Promise<void> {
+  const existing = await getIfExists(get, 'resourceGroupName', target.resourceGroup);
+  if (existing) {
+    throw new InputError(
+      target.nameInput ?? 'targetName',
+      `${target.what} '${target.name}' already exists; choose another name or delete it`,
+    );
+  }
+}
