@@ -9,6 +9,7 @@ import {
 import type { AzuriteInstance } from '../../azurite';
 import { ArmError, armErrors } from '../errors';
 import type { ResourceStore, StoredResource } from '../store';
+import { requiredLocation } from './location';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -114,8 +115,6 @@ export function disksProvider(blob: AzuriteInstance): {
           'sku.name',
         );
       }
-      if (typeof ctx.body.location !== 'string')
-        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
       if (ctx.existing) {
         const before = ctx.existing.properties.creationData as Props;
         const after = (p.creationData as Props | undefined) ?? before;
@@ -156,7 +155,7 @@ export function disksProvider(blob: AzuriteInstance): {
         id: ctx.id,
         name: ctx.name,
         type: '',
-        location: String(ctx.body.location).toLowerCase().replace(/\s/g, ''),
+        location: requiredLocation(ctx),
         tags: ctx.body.tags as Record<string, string> | undefined,
         extra: { sku: { name: sku, tier: sku.startsWith('Premium') ? 'Premium' : 'Standard' } },
         properties,
@@ -311,14 +310,12 @@ export function disksProvider(blob: AzuriteInstance): {
           'creationData.createOption',
         );
       }
-      if (typeof ctx.body.location !== 'string')
-        throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
       const source = copySource(ctx.store, creation.sourceResourceId);
       const resource: StoredResource = {
         id: ctx.id,
         name: ctx.name,
         type: '',
-        location: String(ctx.body.location).toLowerCase().replace(/\s/g, ''),
+        location: requiredLocation(ctx),
         tags: ctx.body.tags as Record<string, string> | undefined,
         extra: { sku: (ctx.body.sku as object | undefined) ?? { name: 'Standard_LRS', tier: 'Standard' } },
         properties: {

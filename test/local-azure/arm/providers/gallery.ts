@@ -1,5 +1,6 @@
 import { ArmError, armErrors } from '../errors';
 import type { ResourceStore, StoredResource } from '../store';
+import { requiredLocation } from './location';
 import type { ResourceTypeSpec, WriteContext } from './types';
 
 /*
@@ -13,22 +14,6 @@ type Props = Record<string, unknown>;
 function props(body: Record<string, unknown>): Props {
   const p = body.properties;
   return p && typeof p === 'object' ? { ...(p as Props) } : {};
-}
-
-function location(ctx: WriteContext): string {
-  const value = ctx.body.location;
-  if (typeof value !== 'string' || !value) {
-    throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
-  }
-  const normal = value.toLowerCase().replace(/\s/g, '');
-  if (ctx.existing && ctx.existing.location !== normal) {
-    throw new ArmError(
-      409,
-      'InvalidResourceLocation',
-      `The resource '${ctx.name}' already exists in location '${ctx.existing.location}'. A resource with the same name cannot be created in location '${normal}'.`,
-    );
-  }
-  return normal;
 }
 
 function tags(ctx: WriteContext): Record<string, string> | undefined {
@@ -74,7 +59,14 @@ export const galleries: ResourceTypeSpec = {
     if (requested.softDeletePolicy) properties.softDeletePolicy = requested.softDeletePolicy;
     properties.identifier = { uniqueName: `${ctx.subscriptionId}-${ctx.name.toUpperCase()}` };
     delete properties.provisioningState;
-    return { id: ctx.id, name: ctx.name, type: '', location: location(ctx), tags: tags(ctx), properties };
+    return {
+      id: ctx.id,
+      name: ctx.name,
+      type: '',
+      location: requiredLocation(ctx),
+      tags: tags(ctx),
+      properties,
+    };
   },
   beforeDelete: ({ resource, store }) => refuseNested(resource, store),
 };
@@ -200,7 +192,14 @@ export const galleryImages: ResourceTypeSpec = {
     }
     p.identifier = { publisher: identifier.publisher, offer: identifier.offer, sku: identifier.sku };
     delete p.provisioningState;
-    return { id: ctx.id, name: ctx.name, type: '', location: location(ctx), tags: tags(ctx), properties: p };
+    return {
+      id: ctx.id,
+      name: ctx.name,
+      type: '',
+      location: requiredLocation(ctx),
+      tags: tags(ctx),
+      properties: p,
+    };
   },
   beforeDelete: ({ resource, store }) => refuseNested(resource, store),
 };

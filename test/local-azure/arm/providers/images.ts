@@ -1,5 +1,6 @@
 import { ArmError, armErrors } from '../errors';
 import type { ResourceStore, StoredResource } from '../store';
+import { requiredLocation } from './location';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -71,13 +72,11 @@ export const images: ResourceTypeSpec = {
       luns.add(data.lun);
     }
     if (ctx.existing) throw armErrors.propertyChangeNotAllowed('image.properties.storageProfile');
-    if (typeof ctx.body.location !== 'string')
-      throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
     return {
       id: ctx.id,
       name: ctx.name,
       type: '',
-      location: String(ctx.body.location).toLowerCase().replace(/\s/g, ''),
+      location: requiredLocation(ctx),
       tags: ctx.body.tags as Record<string, string> | undefined,
       properties: { storageProfile: { ...profile, zoneResilient: false }, hyperVGeneration: generation },
     };

@@ -1,0 +1,22 @@
+import { ArmError } from '../errors';
+import type { WriteContext } from './types';
+
+/**
+ * The location of a tracked resource as ARM treats it: required, normalised (`West Europe` → `westeurope`),
+ * and fixed once the resource exists.
+ */
+export function requiredLocation(ctx: WriteContext): string {
+  const value = ctx.body.location;
+  if (typeof value !== 'string' || !value) {
+    throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  }
+  const normal = value.toLowerCase().replace(/\s/g, '');
+  if (ctx.existing && ctx.existing.location !== normal) {
+    throw new ArmError(
+      409,
+      'InvalidResourceLocation',
+      `The resource '${ctx.name}' already exists in location '${ctx.existing.location}'. A resource with the same name cannot be created in location '${normal}'.`,
+    );
+  }
+  return normal;
+}
