@@ -1,4 +1,5 @@
 import { code } from '../report/markdown';
+import type { ImportVhdOptions, ImportVhdResult } from './importVhd';
 import type { CopyResult } from './snapshots';
 
 const MIB = 1024 * 1024;
@@ -16,4 +17,11 @@ export function createdSummaryMarkdown(
 
 export function exportSummaryMarkdown(vhdUrl: string, bytes: number, durationMs: number): string {
   return `## ConvertDisk: disk to VHD blob\n\n${code(vhdUrl)}: ${(bytes / MIB).toFixed(0)} MiB copied server-side in ${(durationMs / 1000).toFixed(1)} s\n`;
+}
+
+export function importSummaryMarkdown(
+  result: ImportVhdResult,
+  options: Pick<ImportVhdOptions, 'osType' | 'hyperVGeneration' | 'sku'>,
+): string {
+  return `## ConvertDisk: VHD blob to managed disk\n\nImported ${code(result.sourceUri)} (${((result.sizeBytes - 512) / MIB).toFixed(0)} MiB) into ${code(result.diskId)}: ${options.osType ?? 'no OS type'}, Hyper-V ${options.hyperVGeneration}, ${options.sku}; copied inside Azure in ${(result.durationMs / 1000).toFixed(1)} s.\n`;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { DiskType, FOOTER_SIZE, parseFooter, type VhdFooter } from './footer';
-import { MIB } from './uploadRules';
+import { checkFixedFooter } from './fixedFooter';
 import { VhdError } from './vhdError';
 
 export type ImageFormat = 'vhd-fixed' | 'vhd-dynamic' | 'vhd-differencing' | 'vhdx' | 'qcow2' | 'raw';
@@ -81,23 +81,6 @@ export async function validateFixedVhd(path: string): Promise<ImageFileInfo & { 
       );
   }
   const footer = info.footer!;
-  if (footer.checksum !== footer.computedChecksum) {
-    throw new VhdError(
-      'BadChecksum',
-      `${name} has a corrupt VHD footer: checksum 0x${footer.checksum.toString(16).padStart(8, '0')} is stored but the footer sums to 0x${footer.computedChecksum.toString(16).padStart(8, '0')}`,
-    );
-  }
-  if (info.fileBytes !== footer.currentSize + FOOTER_SIZE) {
-    throw new VhdError(
-      'Truncated',
-      `${name} is ${info.fileBytes} bytes but its footer describes a ${footer.currentSize}-byte disk (+512 bytes of footer): the file is ${info.fileBytes < footer.currentSize + FOOTER_SIZE ? 'truncated' : 'longer than its footer says'}`,
-    );
-  }
-  if (footer.currentSize % MIB !== 0) {
-    throw new VhdError(
-      'Unaligned',
-      `${name} has a virtual size of ${footer.currentSize} bytes, not a whole number of MiB as Azure requires; turn conversion on to round it up to ${Math.ceil(footer.currentSize / MIB)} MiB`,
-    );
-  }
+  checkFixedFooter(name, footer, info.fileBytes);
   return { ...info, footer };
 }

@@ -10,13 +10,14 @@ export function roundUpToMiB(bytes: number): number {
 }
 
 /** Checks a fixed VHD's file size against Azure's direct-upload rule before anything is created. */
-export function checkUploadSize(fileBytes: number): void {
+export function checkUploadSize(fileBytes: number, howToFix?: string): void {
   const virtual = fileBytes - 512;
   if (virtual % MIB !== 0) {
     throw new VhdError(
       'Unaligned',
       `the VHD is ${fileBytes} bytes; Azure needs (size − 512) to be a whole number of MiB, here it is ${(virtual / MIB).toFixed(3)} MiB. ` +
-        `Convert it with conversion on (the task rounds the virtual size up to ${roundUpToMiB(virtual) / MIB} MiB), or resize it first`,
+        (howToFix ??
+          `Convert it with conversion on (the task rounds the virtual size up to ${roundUpToMiB(virtual) / MIB} MiB), or resize it first`),
     );
   }
   if (virtual < MIN_UPLOAD_VIRTUAL_BYTES) {

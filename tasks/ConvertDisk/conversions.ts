@@ -1,7 +1,12 @@
 // One adapter per conversion: read that conversion's inputs, call shared/, set outputs and the summary.
 import * as tl from 'azure-pipelines-task-lib/task';
 import { downloadPageBlobToFile } from '../../shared/blobs/download';
-import { createdSummaryMarkdown, exportSummaryMarkdown } from '../../shared/disks/conversionSummary';
+import {
+  createdSummaryMarkdown,
+  exportSummaryMarkdown,
+  importSummaryMarkdown,
+} from '../../shared/disks/conversionSummary';
+import { importVhdToManagedDisk } from '../../shared/disks/importVhd';
 import { exportDiskToVhdBlob } from '../../shared/disks/exportVhd';
 import { createManagedImage } from '../../shared/disks/managedImage';
 import { diskFromSnapshot, snapshotDisk } from '../../shared/disks/snapshots';
@@ -67,6 +72,24 @@ async function vhdToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
   });
   setOutput('resourceId', result.diskId);
   uploadSummary('ConvertDisk', uploadSummaryMarkdown(options, result));
+}
+
+async function blobToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
+  const options = {
+    blobUrl: readSecret('blobUrl', { required: true }),
+    storageAccountId: readResourceId('storageAccountId', { required: true }),
+    resourceGroup: readString('resourceGroupName', { required: true }),
+    location: readRegion('location', { required: true }),
+    diskName: readString('targetName', { required: true }),
+    osType: readEnum('osType', ['Linux', 'Windows'] as const, 'Linux'),
+    hyperVGeneration: readEnum('hyperVGeneration', ['V1', 'V2'] as const, 'V2'),
+    sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
+    tags: readKeyValues('tags'),
+  };
+  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
+  const result = await importVhdToManagedDisk(ctx, options, { cleanup, onSecret: registerSecret });
+  setOutput('resourceId', result.diskId);
+  uploadSummary('ConvertDisk', importSummaryMarkdown(result, options));
 }
 
 async function toVhdBlob({ signal, cleanup }: TaskRunContext): Promise<void> {
@@ -155,8 +178,9 @@ export const CONVERSIONS = [
 ] as const;
 export type Conversion = (typeof CONVERSIONS)[number];
 
-export const CONVERSION_ADAPTERS: Partial<Record<Conversion, (run: TaskRunContext) => Promise<void>>> = {
+export const CONVERSION_ADAPTERS: Record<Conversion, (run: TaskRunContext) => Promise<void>> = {
   vhdToDisk,
+  blobToDisk,
   toVhdBlob,
   blobToFile,
   diskToSnapshot: (run) => snapshotConversion(run, 'diskToSnapshot'),

@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../../shared/azure/logger';
 import type { AzureRmConnection } from '../../shared/azure/serviceConnection';
 import { ArmRouter } from './arm/armRouter';
 import { FaultInjector } from './arm/faults';
-import { disksProvider, type DiskBlobs } from './arm/providers/disks';
+import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { images } from './arm/providers/images';
 import { startAzurite, type AzuriteInstance } from './azurite';
@@ -75,6 +75,8 @@ export interface LocalAzure {
   serviceConnectionEnv(kind: ConnectionKind, id?: string): Record<string, string>;
   /** A ready AzureContext for library tests (secret principal unless told otherwise). */
   context(options?: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean }): AzureContext;
+  /** ARM id of an Azurite account as the local Azure places it (see storageAccounts). */
+  storageAccountId(name: string): string;
   /** Where a disk's bytes live (an Azurite page blob), for tests that compare content. */
   diskBlobUrl(diskId: string): string | undefined;
   /** A resource group the test's user already has (a fixture, left out of `audit({ created: true })`). */
@@ -231,10 +233,17 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   const port = await listen(server);
   const imdsPort = await listen(imds);
   baseUrl = `https://127.0.0.1:${port}`;
+  // Each Azurite account is a storage account in a subscription of its own: the first in the images
+  // subscription, the second in the consumers subscription (for cross-subscription imports and copies).
+  const storageAccounts = (azurite: AzuriteInstance): LocalStorageAccount[] =>
+    azurite.accounts.map((a, i) => ({
+      ...a,
+      id: `/subscriptions/${i === 0 ? subscriptionId : secondSubscriptionId}/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/${a.name}`,
+    }));
   const blob = options.blob === false ? undefined : await startAzurite({ persistence: options.persistence });
   let diskBlobs: DiskBlobs | undefined;
   if (blob) {
-    const disks = disksProvider(blob);
+    const disks = disksProvider(blob, storageAccounts(blob));
     arm.register(disks.spec);
     arm.register(disks.snapshots);
     diskBlobs = disks.blobs;
@@ -372,6 +381,11 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         pollIntervalMs: 20,
         trustedCaPem: serverCert.certPem,
       };
+    },
+    storageAccountId(name) {
+      const account = blob && storageAccounts(blob).find((a) => a.name === name);
+      if (!account) throw new Error(`the local Azure has no storage account '${name}'`);
+      return account.id;
     },
     diskBlobUrl(diskId) {
       const disk = arm.store.get(diskId);

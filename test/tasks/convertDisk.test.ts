@@ -175,6 +175,118 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     assert.doesNotMatch(again.resultMessage ?? '', new RegExp(signature.replace(/[^\w]/g, '.')));
   });
 
+  /** Puts bytes into a blob of the given account (page or block) and returns its URL with a read SAS. */
+  async function putBlob(
+    accountIndex: number,
+    name: string,
+    bytes: Buffer,
+    kind: 'page' | 'block' = 'page',
+  ): Promise<string> {
+    const account = azure.blob!.accounts[accountIndex];
+    const credential = new StorageSharedKeyCredential(account.name, account.key);
+    const container = new BlobServiceClient(
+      azure.blob!.blobEndpoint(account.name),
+      credential,
+    ).getContainerClient('vhds');
+    await container.createIfNotExists();
+    if (kind === 'block') {
+      await container.getBlockBlobClient(name).uploadData(bytes);
+    } else {
+      const page = container.getPageBlobClient(name);
+      await page.create(Math.ceil(bytes.length / 512) * 512);
+      for (let at = 0; at < bytes.length; at += 4 * 1024 * 1024) {
+        const chunk = bytes.subarray(at, Math.min(bytes.length, at + 4 * 1024 * 1024));
+        if (chunk.some((b) => b !== 0)) await page.uploadPages(chunk, at, chunk.length);
+      }
+    }
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: 'vhds',
+        blobName: name,
+        permissions: BlobSASPermissions.parse('r'),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
+      credential,
+    ).toString();
+    return `${container.url}/${name}?${sas}`;
+  }
+
+  it('imports VHD blobs into managed disks inside Azure, from this and another subscription, byte for byte', async () => {
+    const rgId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-disks/providers/Microsoft.Compute`;
+    const original = fs.readFileSync(file('fixed.vhd'));
+    const sameSubscription = await putBlob(0, 'fixed.vhd', original);
+    const cases = [
+      { blobUrl: sameSubscription, account: azure.blob!.accounts[0].name, targetName: 'disk-imported' },
+      // Exported by the previous test into the second account, which lives in the second subscription.
+      {
+        blobUrl: await exportTarget('disk-task.vhd', 'r'),
+        account: azure.blob!.accounts[1].name,
+        targetName: 'disk-imported-2',
+      },
+    ];
+    for (const c of cases) {
+      const run = await runTask('ConvertDisk', {
+        inputs: inputs({
+          conversion: 'blobToDisk',
+          blobUrl: c.blobUrl,
+          storageAccountId: azure.storageAccountId(c.account),
+          targetName: c.targetName,
+          hyperVGeneration: 'V1',
+        }),
+        env: env(),
+      });
+      assert.equal(run.result, 'Succeeded', describeRun(run));
+      assert.equal(run.variables.resourceId.value, `${rgId}/disks/${c.targetName}`);
+      assert.match(
+        run.summaries[0].content,
+        /Imported .* \(24 MiB\) into .*Linux, Hyper-V V1, StandardSSD_LRS/,
+      );
+      const signature = new URL(c.blobUrl).searchParams.get('sig')!;
+      assert.ok(run.secrets.includes(c.blobUrl), 'the SAS URL is registered as a secret');
+      assert.deepEqual(
+        run.stdout.split('\n').filter((l) => l.includes(signature) && !l.startsWith('##vso[task.setsecret]')),
+        [],
+      );
+      const disk = azure.arm.store.get(`${rgId}/disks/${c.targetName}`)!;
+      assert.equal(
+        (disk.properties.creationData as { sourceUri: string }).sourceUri,
+        c.blobUrl.split('?')[0],
+      );
+      assert.equal(disk.properties.hyperVGeneration, 'V1');
+      const account = azure.blob!.accounts[0];
+      const bytes = await new BlobClient(
+        azure.diskBlobUrl(disk.id)!,
+        new StorageSharedKeyCredential(account.name, account.key),
+      ).downloadToBuffer();
+      assert.ok(bytes.equals(original), `${c.targetName} holds every byte of the blob`);
+    }
+  });
+
+  it('deletes the disk of an import that Azure fails, and says why', async () => {
+    azure.faults.add({
+      kind: 'failOperation',
+      path: /\/disks\/disk-import-fails$/,
+      method: 'PUT',
+      error: { code: 'InternalDiskManagementError', message: 'The import could not read the blob.' },
+    });
+    const run = await runTask('ConvertDisk', {
+      inputs: inputs({
+        conversion: 'blobToDisk',
+        blobUrl: await putBlob(0, 'fixed-again.vhd', fs.readFileSync(file('fixed.vhd'))),
+        storageAccountId: azure.storageAccountId(azure.blob!.accounts[0].name),
+        targetName: 'disk-import-fails',
+      }),
+      env: env(),
+    });
+    assert.equal(run.result, 'Failed', describeRun(run));
+    assert.match(run.resultMessage ?? '', /InternalDiskManagementError|could not read the blob/);
+    assert.equal(
+      azure.audit().find((r) => r.id.endsWith('/disk-import-fails')),
+      undefined,
+      'the failed disk was deleted',
+    );
+  });
+
   it('snapshots the disk incrementally and makes a new disk from the snapshot, keeping generation and every byte', async () => {
     const rgId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-disks/providers/Microsoft.Compute`;
     const common = { ConnectedServiceName: CONNECTION_ID, resourceGroupName: 'rg-disks' };
@@ -302,12 +414,58 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
         },
         /Input 'blobUrl': .* carries no SAS token/,
       ],
+      [
+        'import: blob URL without read access',
+        { conversion: 'blobToDisk', blobUrl: '@fixed.vhd', storageAccountId: '#0' },
+        /Input 'blobUrl': the agent cannot read .* \(HTTP (401|403|404)/,
+      ],
+      [
+        "import: storage account is not the blob's",
+        { conversion: 'blobToDisk', blobUrl: '$blob:fixed.vhd', storageAccountId: '#1' },
+        /Input 'storageAccountId': names storage account 'imagestore2' but the blob is in account 'devstoreaccount1'/,
+      ],
+      [
+        'import: a block blob',
+        { conversion: 'blobToDisk', blobUrl: '$block:fixed.vhd', storageAccountId: '#0' },
+        /Input 'blobUrl': .* is a BlockBlob; Azure imports only page blobs/,
+      ],
+      [
+        'import: a dynamic VHD blob',
+        { conversion: 'blobToDisk', blobUrl: '$blob:dynamic.vhd', storageAccountId: '#0' },
+        /Input 'blobUrl': .* is a dynamic VHD; Azure imports fixed VHDs only/,
+      ],
+      [
+        'import: an unaligned VHD blob',
+        { conversion: 'blobToDisk', blobUrl: '$blob:unaligned.vhd', storageAccountId: '#0' },
+        /Input 'blobUrl': .* whole number of MiB/,
+      ],
+      [
+        'import: missing storage account',
+        { conversion: 'blobToDisk', blobUrl: '$blob:fixed.vhd' },
+        /Input 'storageAccountId'/,
+      ],
     ];
     for (const [what, overrides, message, extraEnv] of cases) {
       it(what, async () => {
-        const resolved = Object.fromEntries(
-          Object.entries(overrides).map(([k, v]) => [k, v.startsWith('$') ? file(v.slice(1)) : v]),
-        );
+        const resolved: Record<string, string> = {};
+        for (const [k, v] of Object.entries(overrides)) {
+          const [, kind, name] = /^\$(?:(blob|block):)?(.*)$/.exec(v) ?? [];
+          if (kind)
+            resolved[k] = await putBlob(
+              0,
+              `bad-${name}`,
+              fs.readFileSync(file(name)),
+              kind === 'blob' ? 'page' : 'block',
+            );
+          else if (name !== undefined) resolved[k] = file(name);
+          else if (v.startsWith('@'))
+            resolved[k] = (await putBlob(0, `nosas-${v.slice(1)}`, fs.readFileSync(file(v.slice(1))))).split(
+              '?',
+            )[0];
+          else if (v.startsWith('#'))
+            resolved[k] = azure.storageAccountId(azure.blob!.accounts[Number(v.slice(1))].name);
+          else resolved[k] = v;
+        }
         const before = azure.audit().length;
         const run = await runTask('ConvertDisk', {
           inputs: inputs({ targetName: 'never', ...resolved }),

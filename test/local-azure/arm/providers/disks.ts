@@ -96,7 +96,102 @@ async function copyBlob(blobs: DiskBlobs, source: StoredResource, target: Stored
   await poller.pollUntilDone();
 }
 
-export function disksProvider(blob: AzuriteInstance): {
+/** A storage account of the local Azure: an Azurite account placed in a subscription and resource group. */
+export interface LocalStorageAccount {
+  name: string;
+  key: string;
+  /** ARM id, /subscriptions/…/providers/Microsoft.Storage/storageAccounts/{name}. */
+  id: string;
+}
+
+/**
+ * createOption Import: Azure reads the blob with its own access (no SAS in sourceUri), so the storage account must
+ * be named by storageAccountId and must be the account of sourceUri. The blob must be a page blob holding a fixed
+ * VHD whose virtual size is a whole number of MiB; the messages are those Azure gives for such blobs.
+ */
+async function importBlob(
+  blobs: DiskBlobs,
+  blob: AzuriteInstance,
+  accounts: LocalStorageAccount[],
+  creation: Props,
+  target: StoredResource,
+): Promise<number> {
+  const sourceUri = String(creation.sourceUri ?? '');
+  const storageAccountId = String(creation.storageAccountId ?? '');
+  if (!sourceUri)
+    throw armErrors.invalidParameter('sourceUri is required for createOption Import.', 'sourceUri');
+  if (sourceUri.includes('?')) {
+    throw armErrors.invalidParameter(
+      `The sourceUri '${sourceUri.split('?')[0]}' must not contain a query string (SAS); the platform reads the blob through storageAccountId.`,
+      'sourceUri',
+    );
+  }
+  const account = accounts.find((a) => sourceUri.startsWith(`${blob.blobEndpoint(a.name)}/`));
+  if (!storageAccountId) {
+    throw armErrors.invalidParameter(
+      'Required parameter storageAccountId is missing (null): it is required when createOption is Import.',
+      'storageAccountId',
+    );
+  }
+  if (!account || account.id.toLowerCase() !== storageAccountId.toLowerCase()) {
+    throw new ArmError(
+      404,
+      'StorageAccountNotFound',
+      `Storage account '${storageAccountId.split('/').pop()}' of storageAccountId does not hold the blob '${sourceUri}'.`,
+    );
+  }
+  const [containerName, ...blobPath] = sourceUri.slice(blob.blobEndpoint(account.name).length + 1).split('/');
+  const credential = new StorageSharedKeyCredential(account.name, account.key);
+  const source = new BlobServiceClient(blob.blobEndpoint(account.name), credential)
+    .getContainerClient(containerName)
+    .getPageBlobClient(blobPath.join('/'));
+  const props = await source.getProperties().catch(() => undefined);
+  if (!props) {
+    throw armErrors.invalidParameter(
+      `The blob '${sourceUri}' does not exist or cannot be read.`,
+      'sourceUri',
+    );
+  }
+  const size = props.contentLength ?? 0;
+  if (props.blobType !== 'PageBlob') {
+    throw armErrors.invalidParameter(
+      `The blob '${sourceUri}' is a ${String(props.blobType)}; only page blobs can be imported as disks.`,
+      'sourceUri',
+    );
+  }
+  const footer = size >= 512 ? await source.downloadToBuffer(size - 512, 512) : Buffer.alloc(0);
+  if (footer.toString('latin1', 0, 8) !== 'conectix') {
+    throw armErrors.invalidParameter(
+      `The specified cookie value in VHD footer indicates that disk '${target.name}' with blob ${sourceUri} is not a supported VHD. Disk is expected to have cookie value 'conectix'.`,
+      'sourceUri',
+    );
+  }
+  if ((size - 512) % MIB !== 0) {
+    throw armErrors.invalidParameter(
+      `Disk '${target.name}' with blob ${sourceUri} has unsupported virtual size of ${size - 512} bytes. The size must be a whole number (in MBs).`,
+      'sourceUri',
+    );
+  }
+  const sas = generateBlobSASQueryParameters(
+    {
+      containerName,
+      blobName: blobPath.join('/'),
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: new Date(Date.now() + 3600_000),
+    },
+    credential,
+  ).toString();
+  const container = blobs.container(target);
+  await container.create();
+  const poller = await container.getPageBlobClient('abcd').beginCopyFromURL(`${source.url}?${sas}`);
+  await poller.pollUntilDone();
+  return size - 512;
+}
+
+export function disksProvider(
+  blob: AzuriteInstance,
+  storageAccounts: LocalStorageAccount[] = [],
+): {
   spec: ResourceTypeSpec;
   snapshots: ResourceTypeSpec;
   blobs: DiskBlobs;
@@ -190,6 +285,15 @@ export function disksProvider(blob: AzuriteInstance): {
           const container = blobs.container(resource);
           await container.create();
           await container.getPageBlobClient('abcd').create(gb * GIB);
+          break;
+        }
+        case 'Import': {
+          const virtual = await importBlob(blobs, blob, storageAccounts, creation, resource);
+          Object.assign(properties, {
+            diskSizeGB: Math.ceil(virtual / GIB),
+            diskSizeBytes: virtual,
+            diskState: 'Unattached',
+          });
           break;
         }
         case 'Copy': {
