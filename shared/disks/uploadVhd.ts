@@ -38,6 +38,8 @@ export interface UploadVhdOptions {
   workDir: string;
   tags?: Record<string, string>;
   concurrency?: number;
+  /** Read every sent range back and compare digests (see PageUploadOptions.verifyByReadBack). */
+  verifyByReadBack?: boolean;
 }
 
 export interface UploadVhdHooks {
@@ -187,6 +189,7 @@ export async function uploadVhdToManagedDisk(
   const upload = await uploadFileToPageBlob(sas, source.path, {
     resume: resumed,
     concurrency: options.concurrency,
+    verifyByReadBack: options.verifyByReadBack,
     abortSignal: ctx.abortSignal,
     logger: ctx.logger,
     clientOptions: storageClientOptions(ctx),

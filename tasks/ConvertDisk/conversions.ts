@@ -49,6 +49,7 @@ function readUploadOptions(): UploadVhdOptions {
     sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
     sasDurationSeconds: readSasDuration(),
     convert: readBoolean('convertImage', true),
+    verifyByReadBack: readBoolean('verifyUpload', false),
     workDir: tl.getVariable('Agent.TempDirectory') ?? process.cwd(),
     tags: readKeyValues('tags'),
   };

@@ -78,7 +78,7 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
       ['dynamic.vhd', 'disk-dyn'],
     ] as const) {
       const run = await runTask('ConvertDisk', {
-        inputs: inputs({ vhdPath: file(source), targetName: name }),
+        inputs: inputs({ vhdPath: file(source), targetName: name, verifyUpload: 'true' }),
         env: env(),
       });
       assert.equal(run.result, 'Succeeded', describeRun(run));

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import type { Logger } from '../../../shared/azure/logger';
+import { uploadFileToPageBlob } from '../../../shared/blobs/pageUpload';
+import { startAzurite, type AzuriteInstance } from '../../local-azure/azurite';
+import { startBlobFaultProxy, type BlobFaultProxy } from '../../local-azure/blobFaultProxy';
+
+const MIB = 1024 * 1024;
+
+describe('page blob upload under storage faults (Azurite behind a fault-injecting proxy)', function () {
+  this.timeout(60_000);
+  let azurite: AzuriteInstance;
+  let proxy: BlobFaultProxy;
+  let dir: string;
+  let file: string;
+  let blobs = 0;
+
+  before(async () => {
+    azurite = await startAzurite();
+    proxy = await startBlobFaultProxy(azurite.port);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'page-upload-'));
+    file = path.join(dir, 'disk.img');
+    // 24 MiB + 512 with data in three separate 4 MiB ranges.
+    const fd = fs.openSync(file, 'w');
+    fs.ftruncateSync(fd, 24 * MIB + 512);
+    for (const at of [0, 9 * MIB, 20 * MIB]) fs.writeSync(fd, randomBytes(MIB), 0, MIB, at);
+    fs.closeSync(fd);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await azurite?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A new page blob of the file's size, its SAS URL routed through the proxy. */
+  async function targetBlob(): Promise<{ url: string; read: () => Promise<Buffer> }> {
+    const account = azurite.accounts[0];
+    const credential = new StorageSharedKeyCredential(account.name, account.key);
+    const container = new BlobServiceClient(
+      azurite.blobEndpoint(account.name),
+      credential,
+    ).getContainerClient('uploads');
+    await container.createIfNotExists();
+    const name = `disk-${++blobs}.vhd`;
+    const page = container.getPageBlobClient(name);
+    await page.create(fs.statSync(file).size);
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: 'uploads',
+        blobName: name,
+        permissions: BlobSASPermissions.parse('rw'),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
+      credential,
+    ).toString();
+    return { url: proxy.url(`${page.url}?${sas}`), read: () => page.downloadToBuffer() };
+  }
+
+  function recordingLogger(): Logger & { warnings: string[] } {
+    const warnings: string[] = [];
+    const ignore = () => undefined;
+    return { warnings, debug: ignore, info: ignore, error: ignore, warn: (m) => void warnings.push(m) };
+  }
+
+  // The SDK's own retry is switched off so that what is tested is the uploader's per-range retry.
+  const noSdkRetry = { retryOptions: { maxTries: 1 } };
+
+  it('retries a Put Page that fails (500, then a dropped connection) and still writes every byte', async () => {
+    const target = await targetBlob();
+    proxy.add({ method: 'PUT', match: /comp=page/, fault: 'serverError' });
+    proxy.add({ method: 'PUT', match: /comp=page/, fault: 'reset' });
+    const logger = recordingLogger();
+    const result = await uploadFileToPageBlob(target.url, file, {
+      clientOptions: noSdkRetry,
+      logger,
+      concurrency: 1,
+    });
+    assert.deepEqual(
+      proxy.fired.slice(-2).map((f) => f.fault),
+      ['serverError', 'reset'],
+    );
+    assert.equal(logger.warnings.length, 2, logger.warnings.join('\n'));
+    assert.match(logger.warnings[0], /^Writing bytes 0-4194303 failed \(attempt 1 of 4\), retrying/);
+    assert.match(logger.warnings[1], /^Writing bytes 0-4194303 failed \(attempt 2 of 4\), retrying/);
+    assert.equal(result.rangesSent, 3, 'only the three 4 MiB ranges that hold data');
+    assert.ok((await target.read()).equals(fs.readFileSync(file)), 'the blob holds the file byte for byte');
+  });
+
+  it('gives up on a range after its attempts and fails the upload', async () => {
+    const target = await targetBlob();
+    proxy.add({ method: 'PUT', match: /comp=page/, fault: 'serverError', count: 3 });
+    const logger = recordingLogger();
+    await assert.rejects(
+      uploadFileToPageBlob(target.url, file, {
+        clientOptions: noSdkRetry,
+        logger,
+        concurrency: 1,
+        maxAttempts: 3,
+      }),
+      /Injected by the local Azure|InternalError/,
+    );
+    assert.equal(logger.warnings.length, 2);
+  });
+
+  it('read-back verification catches content that differs from the file; without it the page ranges still match', async () => {
+    // Data reads are GETs of the blob itself; page-range listings (comp=pagelist) stay intact.
+    const dataRead = /^(?!.*comp=)/;
+    const clean = await uploadFileToPageBlob((await targetBlob()).url, file, { verifyByReadBack: true });
+    proxy.add({ method: 'GET', match: dataRead, fault: 'corruptBody', count: 1 });
+    const unread = await uploadFileToPageBlob((await targetBlob()).url, file, { clientOptions: noSdkRetry });
+    assert.equal(
+      unread.sha256,
+      clean.sha256,
+      'without read-back nothing is read, the digest is of what was sent',
+    );
+    const again = await targetBlob();
+    const before = proxy.fired.length;
+    assert.equal(
+      before,
+      proxy.fired.filter((f) => f.fault !== 'corruptBody').length,
+      'no data was read without read-back',
+    );
+    await assert.rejects(
+      uploadFileToPageBlob(again.url, file, { verifyByReadBack: true, clientOptions: noSdkRetry }),
+      /upload verification failed: bytes \d+-\d+ in the blob differ from the file/,
+    );
+    assert.equal(proxy.fired.length, before + 1, 'the corrupted read happened');
+  });
+});
