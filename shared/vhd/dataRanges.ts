@@ -8,18 +8,69 @@ export interface ByteRange {
 
 const FOUR_MIB = 4 * 1024 * 1024;
 
+const PAGE = 4096;
+
 /**
- * Opens for the scan with O_DIRECT where the platform and file system allow it: reading a sparse file's holes
+ * Reads for the scan with O_DIRECT where the platform and file system allow it: reading a sparse file's holes
  * through the page cache makes the kernel allocate and zero a cache page for every 4 KiB of hole (16 GiB of
- * mostly-empty disk took over 30 s here, cold), while a direct read of a hole costs almost nothing.
+ * mostly-empty disk took 30-40 s here, cold), while a direct read of a hole costs almost nothing (1 s).
+ * A direct read of real data needs a memory buffer aligned to the device's block size, and JavaScript cannot ask
+ * for one or see an address: the buffer is over-allocated and, when the kernel refuses a read (EINVAL), the next
+ * offset into it is tried, up to a page; a large allocation never moves, so the offset found holds for the rest.
+ * Holes are read without that check, so alignment can only be learnt on the first chunk that holds data.
  */
-async function openForScan(path: string): Promise<{ handle: fs.FileHandle; direct: boolean }> {
-  const direct = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
-  if (direct) {
-    const handle = await fs.open(path, fsConstants.O_RDONLY | direct).catch(() => undefined);
-    if (handle) return { handle, direct: true };
+class ScanReader {
+  private shift = 0;
+  private constructor(
+    private handle: fs.FileHandle,
+    private direct: boolean,
+    private readonly raw: Buffer,
+    private readonly path: string,
+    private readonly bytes: number,
+  ) {}
+
+  static async open(path: string, bytes: number): Promise<ScanReader> {
+    const direct = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
+    const handle = direct
+      ? await fs.open(path, fsConstants.O_RDONLY | direct).catch(() => undefined)
+      : undefined;
+    return handle
+      ? new ScanReader(handle, true, Buffer.alloc(bytes + PAGE), path, bytes)
+      : new ScanReader(await fs.open(path, 'r'), false, Buffer.alloc(bytes + PAGE), path, bytes);
   }
-  return { handle: await fs.open(path, 'r'), direct: false };
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  /** Reads `length` bytes at `offset` (a multiple of the chunk size); the view is valid until the next read. */
+  async read(offset: number, length: number): Promise<Buffer> {
+    for (;;) {
+      try {
+        // Direct reads need whole blocks: ask for a full chunk and take what the file has.
+        const { bytesRead } = await this.handle.read(
+          this.raw,
+          this.shift,
+          this.direct ? this.bytes : length,
+          offset,
+        );
+        return this.raw.subarray(this.shift, this.shift + Math.min(bytesRead, length));
+      } catch (e) {
+        if (!this.direct || (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+        this.shift += 16;
+        if (this.shift >= PAGE) {
+          await this.handle.close();
+          this.handle = await fs.open(this.path, 'r');
+          this.direct = false;
+          this.shift = 0;
+        }
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
 }
 
 /**
@@ -33,28 +84,16 @@ export async function* dataRanges(
 ): AsyncGenerator<ByteRange> {
   const align = options.alignBytes ?? FOUR_MIB;
   const maxRange = Math.max(align, options.maxRangeBytes ?? FOUR_MIB);
-  let { handle, direct } = await openForScan(path);
+  const reader = await ScanReader.open(path, align);
   try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.alloc(align);
+    const size = await reader.size();
     const zeros = Buffer.alloc(align);
     let pending: ByteRange | undefined;
     for (let offset = 0; offset < size; offset += align) {
       options.signal?.throwIfAborted();
       const length = Math.min(align, size - offset);
-      let bytesRead: number;
-      try {
-        // Direct reads need whole blocks: ask for a full chunk and take what the file has.
-        ({ bytesRead } = await handle.read(buffer, 0, direct ? align : length, offset));
-        bytesRead = Math.min(bytesRead, length);
-      } catch (e) {
-        if (!direct || (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-        await handle.close();
-        ({ handle, direct } = { handle: await fs.open(path, 'r'), direct: false });
-        ({ bytesRead } = await handle.read(buffer, 0, length, offset));
-      }
-      const chunk = buffer.subarray(0, bytesRead);
-      const empty = chunk.equals(zeros.subarray(0, bytesRead));
+      const chunk = await reader.read(offset, length);
+      const empty = chunk.equals(zeros.subarray(0, chunk.length));
       if (empty) {
         if (pending) yield pending;
         pending = undefined;
@@ -71,6 +110,6 @@ export async function* dataRanges(
     }
     if (pending) yield pending;
   } finally {
-    await handle.close();
+    await reader.close();
   }
 }
