@@ -1,4 +1,5 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { AzureContext } from './context';
 import { httpLogPolicy } from './httpLogPolicy';
 
@@ -37,4 +38,17 @@ export function storageClientOptions(ctx: AzureContext) {
     userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
     retryOptions: { maxTries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
   };
+}
+
+/** Role assignments (Microsoft.Authorization), with the same pipeline settings as the compute client. */
+export function authorizationClient(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): AuthorizationManagementClient {
+  const options = armClientOptions(ctx);
+  // This client generation reads credentialScopes, not credentials.scopes.
+  return new AuthorizationManagementClient(ctx.credential, subscriptionId, {
+    ...options,
+    credentialScopes: options.credentials.scopes,
+  });
 }

@@ -11,6 +11,8 @@ export interface TaskRunContext {
   signal: AbortSignal;
   logger: Logger;
   cleanup: CleanupStack;
+  /** Records something that went wrong without failing the task: it ends SucceededWithIssues. */
+  issue(message: string): void;
 }
 
 /** Seconds left for cleanup after SIGINT before the agent's SIGTERM (~7.5 s) and kill (~2.5 s later). */
@@ -26,8 +28,13 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
   const cancel = cancellationOnSignals();
   const cleanup = new CleanupStack(taskLogger);
   let failure: string | undefined;
+  const issues: string[] = [];
+  const issue = (message: string) => {
+    tl.warning(message);
+    issues.push(message);
+  };
   try {
-    await body({ signal: cancel.signal, logger: taskLogger, cleanup });
+    await body({ signal: cancel.signal, logger: taskLogger, cleanup, issue });
   } catch (e) {
     if (cancel.signal.aborted) failure = `${name} was cancelled`;
     else if (e instanceof InputError) failure = e.message;
@@ -42,5 +49,6 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
     cancel.dispose();
   }
   if (failure !== undefined) tl.setResult(tl.TaskResult.Failed, failure);
+  else if (issues.length) tl.setResult(tl.TaskResult.SucceededWithIssues, issues.join('; '));
   else tl.setResult(tl.TaskResult.Succeeded, `${name} succeeded`);
 }

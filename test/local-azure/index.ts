@@ -11,6 +11,8 @@ import { silentLogger, type Logger } from '../../shared/azure/logger';
 import type { AzureRmConnection } from '../../shared/azure/serviceConnection';
 import { ArmRouter } from './arm/armRouter';
 import { FaultInjector } from './arm/faults';
+import { galleryVersionsProvider, type ReplicationControl } from './arm/providers/galleryVersions';
+import { virtualMachines } from './arm/providers/virtualMachines';
 import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { images } from './arm/providers/images';
@@ -33,6 +35,8 @@ export interface LocalAzureOptions {
   blob?: boolean;
   /** Keep every ARM request and answer for spec validation. */
   record?: boolean;
+  /** How long each target region of a gallery image version takes to replicate (default 60 ms). */
+  replicationRegionMs?: number;
 }
 
 export interface RecordedExchange {
@@ -69,6 +73,8 @@ export interface LocalAzure {
   devops: LocalDevOps;
   arm: ArmRouter;
   faults: FaultInjector;
+  /** Gallery image version replication: how long a region takes, and regions made to fail. */
+  replication: ReplicationControl;
   requests: { method: string; path: string; status: number }[];
   recorded: RecordedExchange[];
   connection(kind: ConnectionKind, id?: string): AzureRmConnection;
@@ -158,6 +164,12 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   arm.register(galleries);
   arm.register(galleryImages);
   arm.register(images);
+  const replication: ReplicationControl = {
+    regionMs: options.replicationRegionMs ?? 60,
+    failingRegions: new Map(),
+  };
+  arm.register(galleryVersionsProvider(replication, LOCATIONS));
+  arm.register(virtualMachines);
 
   const principals = {
     secret: { clientId: randomUUID(), clientSecret: `${randomBytes(18).toString('base64url')}~Q8` },
@@ -189,7 +201,8 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
 
   const handler =
     (routeList: RouteHandler[]) => async (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      // A path starting '//' would parse as a host; ARM treats repeated slashes as one.
+      const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://127.0.0.1');
       const method = req.method ?? 'GET';
       if (faults.take(method, url.pathname, ['reset'])) {
         req.socket.destroy();
@@ -317,6 +330,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     devops,
     arm,
     faults,
+    replication,
     requests,
     recorded,
     connection,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearerToken, jsonBody, type LocalAnswer, type LocalRequest } from '../http';
 import type { LocalEntra } from '../entra';
 import { ArmError, armErrors } from './errors';
+import { handleRoleAssignments } from './roleAssignments';
 import type { FaultInjector } from './faults';
 import { OperationEngine, type Operation } from './operations';
 import { ResourceStore, resourceBody, type StoredResource } from './store';
@@ -94,7 +95,9 @@ export class ArmRouter {
       ]);
       if (fault) return this.faultAnswer(fault.kind, fault.retryAfterSeconds, correlation);
       this.operations.tick();
-      const answer = isSubscriptionsList ? this.listSubscriptions() : await this.route(req, parsed!);
+      const answer = isSubscriptionsList
+        ? this.listSubscriptions()
+        : (handleRoleAssignments(req, this.store) ?? (await this.route(req, parsed!)));
       return { ...answer, headers: { ...correlation, ...answer.headers } };
     } catch (e) {
       if (e instanceof ArmError) {
@@ -207,6 +210,15 @@ export class ArmRouter {
       'InvalidResourceType',
       `The resource path '${req.url.pathname}' is not supported.`,
     );
+  }
+
+  /** The body of a resource as its type shows it (some hide state unless asked with $expand). */
+  private present(
+    spec: ResourceTypeSpec,
+    r: StoredResource,
+    query: URLSearchParams,
+  ): Record<string, unknown> {
+    return spec.present ? spec.present(r, query) : resourceBody(r);
   }
 
   private list(items: StoredResource[]): LocalAnswer {
@@ -352,7 +364,14 @@ export class ArmRouter {
       return { status: 400, body: { error } };
     }
     if (op.kind === 'action') return { status: 200, body: op.result };
-    return { status: op.kind === 'delete' ? 204 : 200 };
+    if (op.kind === 'delete') return { status: 204 };
+    // A PUT or PATCH followed through its Location URL ends with the resource itself.
+    const resource = this.store.get(op.resourceId);
+    const spec = resource && this.typeSpec(resource.type);
+    return {
+      status: 200,
+      body: resource && spec ? this.present(spec, resource, new URLSearchParams()) : undefined,
+    };
   }
 
   private async providerResource(
@@ -398,7 +417,11 @@ export class ArmRouter {
           `The HTTP method '${req.method}' is not supported on a collection.`,
         );
       const parentId = resourceTypes.length > 1 ? parent!.id : rgIdText;
-      return this.list(this.store.children(parentId, spec.type));
+      const items = this.store.children(parentId, spec.type);
+      return {
+        status: 200,
+        body: { value: items.map((r) => this.present(spec, r, new URLSearchParams())) },
+      };
     }
     const id = idOf(resourceTypes.length);
     const name = names[resourceTypes.length - 1];
@@ -436,7 +459,7 @@ export class ArmRouter {
     switch (req.method) {
       case 'GET':
         if (!existing) throw armErrors.notFound(type, name, rg);
-        return { status: 200, body: resourceBody(existing) };
+        return { status: 200, body: this.present(spec, existing, req.url.searchParams) };
       case 'PUT':
       case 'PATCH':
         return await this.write(req, spec, { id, name, sub, rg, provider, existing, parent });
@@ -493,19 +516,23 @@ export class ArmRouter {
       written.properties.provisioningState = 'Succeeded';
       this.store.put(written);
       spec.onProvisioned?.(written, this.store);
-      return { status: created ? 201 : 200, body: resourceBody(written) };
+      return { status: created ? 201 : 200, body: this.present(spec, written, new URLSearchParams()) };
     }
     written.properties.provisioningState = created ? 'Creating' : 'Updating';
     this.store.put(written);
     const failure = this.options.faults.take(req.method, req.url.pathname, ['failOperation']);
     const slow = this.options.faults.take(req.method, req.url.pathname, ['slow']);
+    const timing = spec.writeOperation?.(written, this.store);
     const op = this.operations.start({
       kind: 'put',
       resourceId: written.id,
-      finishAt: Date.now() + (slow?.delayMs ?? spec.operationMs ?? this.options.operationDelayMs),
+      finishAt:
+        Date.now() +
+        (slow?.delayMs ?? timing?.durationMs ?? spec.operationMs ?? this.options.operationDelayMs),
+      advance: timing?.advance,
       error: failure
         ? (failure.error ?? { code: 'InternalOperationError', message: 'The operation failed.' })
-        : undefined,
+        : timing?.error,
       complete: () => {
         written.properties.provisioningState = 'Succeeded';
         spec.onProvisioned?.(written, this.store);
@@ -516,7 +543,7 @@ export class ArmRouter {
     });
     return {
       status: created ? 201 : 200,
-      body: resourceBody(written),
+      body: this.present(spec, written, new URLSearchParams()),
       headers: this.lroHeaders(t.sub, t.provider, op),
     };
   }

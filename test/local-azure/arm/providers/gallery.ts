@@ -69,6 +69,92 @@ export const galleries: ResourceTypeSpec = {
     };
   },
   beforeDelete: ({ resource, store }) => refuseNested(resource, store),
+  actions: {
+    // POST {gallery}/share (gallerySharingProfile.update): direct sharing with subscriptions and tenants, or
+    // switching a community gallery on, as a long-running operation.
+    share({ resource, body }) {
+      const operation = String(body.operationType ?? '');
+      const profile = {
+        ...((resource.properties.sharingProfile as Props | undefined) ?? { permissions: 'Private' }),
+      };
+      const groups = ((profile.groups as { type: string; ids: string[] }[] | undefined) ?? []).map((g) => ({
+        ...g,
+        ids: [...g.ids],
+      }));
+      const requested = (body.groups as { type?: string; ids?: string[] }[] | undefined) ?? [];
+      for (const g of requested) {
+        if (!['Subscriptions', 'AADTenants'].includes(String(g.type))) {
+          throw armErrors.invalidParameter(
+            `The sharing group type '${String(g.type)}' is not valid; use Subscriptions or AADTenants.`,
+            'groups.type',
+          );
+        }
+      }
+      switch (operation) {
+        case 'Add':
+        case 'Remove':
+          if (profile.permissions !== 'Groups') {
+            throw new ArmError(
+              409,
+              'OperationNotAllowed',
+              `Gallery '${resource.name}' is not enabled for direct sharing: its sharingProfile.permissions is '${String(profile.permissions)}', not 'Groups'.`,
+            );
+          }
+          for (const g of requested) {
+            let group = groups.find((x) => x.type === g.type);
+            if (!group) groups.push((group = { type: String(g.type), ids: [] }));
+            for (const id of g.ids ?? []) {
+              const has = group.ids.some((x) => x.toLowerCase() === id.toLowerCase());
+              if (operation === 'Add' && !has) group.ids.push(id);
+              if (operation === 'Remove' && has)
+                group.ids = group.ids.filter((x) => x.toLowerCase() !== id.toLowerCase());
+            }
+          }
+          profile.groups = groups.filter((g) => g.ids.length > 0);
+          break;
+        case 'Reset':
+          profile.groups = [];
+          profile.permissions = 'Private';
+          break;
+        case 'EnableCommunity': {
+          const info = (profile.communityGalleryInfo ?? {}) as Props;
+          if (profile.permissions !== 'Community') {
+            throw new ArmError(
+              409,
+              'OperationNotAllowed',
+              `Gallery '${resource.name}' must have sharingProfile.permissions 'Community' before community sharing is enabled.`,
+            );
+          }
+          for (const field of ['publisherUri', 'publisherContact', 'eula', 'publicNamePrefix']) {
+            if (!info[field])
+              throw armErrors.invalidParameter(
+                `communityGalleryInfo.${field} is required to enable a community gallery.`,
+                `communityGalleryInfo.${field}`,
+              );
+          }
+          profile.communityGalleryInfo = {
+            ...info,
+            communityGalleryEnabled: true,
+            publicNames: [`${String(info.publicNamePrefix)}-${resource.name.toLowerCase()}`],
+          };
+          break;
+        }
+        default:
+          throw armErrors.invalidParameter(
+            `The value '${operation}' of operationType is not allowed. Allowed values are 'Add', 'Remove', 'Reset', 'EnableCommunity'.`,
+            'operationType',
+          );
+      }
+      return {
+        async: {
+          complete: () => {
+            resource.properties.sharingProfile = profile;
+            return { operationType: operation, groups: requested };
+          },
+        },
+      };
+    },
+  },
 };
 
 const OS_TYPES = ['Windows', 'Linux'];

@@ -11,6 +11,8 @@ import type { ResourceStore, StoredResource } from '../store';
  *   onProvisioned(r)  the create/update operation finished: set state that appears only then
  *   actions[name]     POST {id}/{name}: answer at once ({ body }) or as a long-running operation ({ async })
  *   operationMs       how long this type's operations take (default: the engine's operationDelayMs)
+ *   writeOperation(r) per-write timing of the create/update operation (replication that takes minutes)
+ *   present(r, query) the body a GET answers, e.g. state shown only with $expand
  */
 export interface WriteContext {
   id: string;
@@ -46,6 +48,11 @@ export interface ResourceTypeSpec {
   onProvisioned?(resource: StoredResource, store: ResourceStore): void;
   onDeleted?(resource: StoredResource, store: ResourceStore): void;
   actions?: Record<string, (ctx: ActionContext) => ActionAnswer | Promise<ActionAnswer>>;
+  writeOperation?(
+    resource: StoredResource,
+    store: ResourceStore,
+  ): { durationMs: number; advance?: (now: number) => void; error?: { code: string; message: string } };
+  present?(resource: StoredResource, query: URLSearchParams): Record<string, unknown>;
 }
 
 export type ArmErrorFactory = (...args: string[]) => ArmError;

@@ -1,0 +1,248 @@
+import type { GalleryImageVersion } from '@azure/arm-compute';
+import { getIfExists } from '../azure/armLookup';
+import { computeClient, lroOptions } from '../azure/clients';
+import type { AzureContext } from '../azure/context';
+import { sameResourceId } from '../azure/resourceId';
+import { InputError } from '../validation/inputError';
+import { readReplication, waitForReplication, type RegionReplication } from './replication';
+import {
+  reconcileGalleryAndDefinition,
+  validateGalleryDefinitionOptions,
+  type GalleryDefinitionOptions,
+  type GalleryDefinitionResult,
+} from './shareToGallery';
+import { checkSourceAgainstDefinition } from './sourcePreflight';
+import {
+  checkReplicaCount,
+  withHomeRegion,
+  type TargetRegionSpec,
+  type VersionStorageType,
+} from './targetRegions';
+import type { GalleryVersionRef } from './versionRef';
+import { formatVersion, newestFirst, nextPatch, parseVersion, versionFromBuildNumber } from './versionNumber';
+import { resolveVersionSource, type VersionSource } from './versionSource';
+
+export type VersionChoice =
+  | { strategy: 'explicit'; version: string }
+  | { strategy: 'nextPatch'; majorMinor?: string }
+  | { strategy: 'buildNumber'; buildNumber?: string };
+
+export interface PublishVersionOptions {
+  definition: GalleryDefinitionOptions;
+  /** Resource id of the source, or a VHD blob URL. */
+  source: string;
+  sourceStorageAccountId?: string;
+  version: VersionChoice;
+  targetRegions: TargetRegionSpec[];
+  replicaCount: number;
+  storageAccountType: VersionStorageType;
+  excludeFromLatest: boolean;
+  endOfLifeDate?: Date;
+  replicationMode: 'Full' | 'Shallow';
+  blockDeletionBeforeEndOfLife: boolean;
+  overwrite: boolean;
+  /** Wait for these regions to replicate (empty: all) before returning; undefined: return once accepted. */
+  wait?: { regions: string[]; timeoutMs: number; onProgress?: (percent: number) => void };
+}
+
+export interface PublishVersionResult {
+  definition: GalleryDefinitionResult;
+  versionId: string;
+  version: string;
+  action: 'created' | 'replaced' | 'unchanged';
+  source: VersionSource;
+  aggregatedState: string;
+  regions: RegionReplication[];
+}
+
+/** Everything checkable without Azure: names, the explicit version, replica counts, end of life. */
+export function validatePublishOptions(options: PublishVersionOptions, now = new Date()): void {
+  validateGalleryDefinitionOptions(options.definition);
+  if (!options.source.trim()) {
+    throw new InputError(
+      'source',
+      'is required: give the id of a managed image, disk, snapshot, gallery image version or VM, or a VHD blob URL',
+    );
+  }
+  if (options.version.strategy === 'explicit') parseVersion('version', options.version.version);
+  checkReplicaCount('replicaCount', options.replicaCount);
+  if (options.endOfLifeDate && options.endOfLifeDate.getTime() <= now.getTime()) {
+    throw new InputError(
+      'versionEndOfLifeDate',
+      `${options.endOfLifeDate.toISOString()} is in the past; give a future date or leave it empty`,
+    );
+  }
+}
+
+function sourceOf(v: GalleryImageVersion): string | undefined {
+  const s = v.storageProfile;
+  return (
+    s?.source?.id ?? s?.source?.virtualMachineId ?? s?.osDiskImage?.source?.id ?? s?.osDiskImage?.source?.uri
+  );
+}
+
+function sameSource(v: GalleryImageVersion, source: VersionSource): boolean {
+  const existing = sourceOf(v);
+  return (
+    !!existing &&
+    (source.kind === 'vhd'
+      ? existing.toLowerCase() === source.ref.toLowerCase()
+      : sameResourceId(existing, source.ref))
+  );
+}
+
+/**
+ * Publishes an image version: pre-flight (source against the definition, regions, version number) before any
+ * write, then gallery and definition reconciled, then the version accepted by Azure, and, when asked, replication
+ * awaited. A re-run with the same source is a success that changes nothing.
+ */
+export async function publishVersion(
+  ctx: AzureContext,
+  options: PublishVersionOptions,
+): Promise<PublishVersionResult> {
+  validatePublishOptions(options);
+  const d = options.definition;
+  const client = computeClient(ctx);
+  const source = await resolveVersionSource(ctx, options.source, options.sourceStorageAccountId);
+  checkSourceAgainstDefinition(source, {
+    name: d.imageDefinition,
+    osType: d.spec.osType,
+    hyperVGeneration: d.spec.hyperVGeneration,
+    architecture: d.spec.architecture,
+    securityType: d.spec.securityType,
+    location: d.location,
+  });
+  const existingVersions: GalleryImageVersion[] = [];
+  const definitionExists = await getIfExists(
+    () =>
+      client.galleryImages.get(d.resourceGroup, d.gallery, d.imageDefinition, {
+        abortSignal: ctx.abortSignal,
+      }),
+    'resourceGroupName',
+    d.resourceGroup,
+  ).catch((e: unknown) => {
+    // A missing gallery answers ParentResourceNotFound: nothing exists yet.
+    if (e instanceof Error && /ParentResourceNotFound/.test(e.message)) return undefined;
+    throw e;
+  });
+  if (definitionExists) {
+    for await (const v of client.galleryImageVersions.listByGalleryImage(
+      d.resourceGroup,
+      d.gallery,
+      d.imageDefinition,
+      {
+        abortSignal: ctx.abortSignal,
+      },
+    ))
+      existingVersions.push(v);
+  }
+  const byName = new Map(existingVersions.map((v) => [v.name!, v]));
+  let version: string;
+  switch (options.version.strategy) {
+    case 'explicit':
+      version = formatVersion(parseVersion('version', options.version.version));
+      break;
+    case 'buildNumber':
+      version = formatVersion(versionFromBuildNumber(options.version.buildNumber));
+      break;
+    case 'nextPatch': {
+      const highest = newestFirst(byName.keys()).find((n) => {
+        const mm = options.version.strategy === 'nextPatch' ? options.version.majorMinor : undefined;
+        return !mm || n.startsWith(`${mm.trim()}.`);
+      });
+      const latest = highest ? byName.get(highest) : undefined;
+      // A re-run of the same publish finds its own version on top: that is success, not a new patch.
+      version =
+        latest && sameSource(latest, source) && latest.provisioningState !== 'Failed'
+          ? highest!
+          : formatVersion(nextPatch(byName.keys(), options.version.majorMinor));
+    }
+  }
+  const ref: GalleryVersionRef = {
+    resourceGroup: d.resourceGroup,
+    gallery: d.gallery,
+    image: d.imageDefinition,
+    version,
+  };
+  const existing = byName.get(version);
+  let action: PublishVersionResult['action'] = 'created';
+  if (existing) {
+    const same = sameSource(existing, source);
+    if (same && existing.provisioningState !== 'Failed') action = 'unchanged';
+    else if (!options.overwrite) {
+      throw new InputError(
+        'version',
+        `version ${version} already exists (source ${sourceOf(existing) ?? 'unknown'}, state ${existing.provisioningState}); ` +
+          'choose another version, or set overwrite to replace it',
+      );
+    } else action = 'replaced';
+  }
+  const definition = await reconcileGalleryAndDefinition(ctx, d);
+  if (action === 'replaced') {
+    ctx.logger.info(`Deleting version ${version} to replace it (overwrite is set)`);
+    await client.galleryImageVersions.delete(
+      d.resourceGroup,
+      d.gallery,
+      d.imageDefinition,
+      version,
+      lroOptions(ctx),
+    );
+  }
+  if (action !== 'unchanged') {
+    const regions = withHomeRegion(options.targetRegions, d.location);
+    const body: GalleryImageVersion = {
+      location: d.location,
+      tags: d.spec.tags,
+      publishingProfile: {
+        targetRegions: regions.map((r) => ({
+          name: r.name,
+          regionalReplicaCount: r.replicas ?? options.replicaCount,
+          storageAccountType: r.storageAccountType ?? options.storageAccountType,
+          excludeFromLatest: r.excludeFromLatest ?? options.excludeFromLatest,
+        })),
+        replicaCount: options.replicaCount,
+        storageAccountType: options.storageAccountType,
+        excludeFromLatest: options.excludeFromLatest,
+        endOfLifeDate: options.endOfLifeDate,
+        replicationMode: options.replicationMode,
+      },
+      storageProfile: source.storageProfile,
+      safetyProfile: {
+        // Retention shrinks older versions to one region; Azure refuses that unless this is allowed.
+        allowDeletionOfReplicatedLocations: true,
+        blockDeletionBeforeEndOfLife: options.blockDeletionBeforeEndOfLife || undefined,
+      },
+    };
+    const poller = client.galleryImageVersions.createOrUpdate(
+      d.resourceGroup,
+      d.gallery,
+      d.imageDefinition,
+      version,
+      body,
+      lroOptions(ctx),
+    );
+    // Azure has accepted the version once the PUT is answered; replication runs on (for hours, if need be).
+    await poller.submitted();
+    ctx.logger.info(
+      `Version ${version} accepted by Azure; replicating to ${regions.map((r) => r.name).join(', ')}`,
+    );
+  } else {
+    ctx.logger.info(`Version ${version} already exists from the same source: nothing to publish`);
+  }
+  const state = options.wait
+    ? await waitForReplication(ctx, ref, {
+        regions: options.wait.regions,
+        timeoutMs: options.wait.timeoutMs,
+        onProgress: (p) => options.wait?.onProgress?.(p),
+      })
+    : await readReplication(ctx, ref);
+  return {
+    definition,
+    versionId: state.version.id!,
+    version,
+    action,
+    source,
+    aggregatedState: state.aggregatedState,
+    regions: state.regions,
+  };
+}
