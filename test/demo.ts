@@ -35,13 +35,13 @@ function show(label: string, run: TaskRun): void {
 
 async function main(): Promise<void> {
   console.log('Starting the local Azure (ARM, Entra ID, Azure DevOps OIDC, IMDS, Azurite)...');
-  const azure: LocalAzure = await startLocalAzure({ operationDelayMs: 200 });
+  const azure: LocalAzure = await startLocalAzure({ operationDelayMs: 200, replicationRegionMs: 700 });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-image-demo-'));
   try {
     azure.resourceGroup('rg-images');
     const env = {
       ...azure.serviceConnectionEnv('federated', 'demo'),
-      VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.1',
+      VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.4',
     };
     const image = path.join(work, 'ubuntu-hardened.raw');
     makeRawImage(image);
@@ -79,13 +79,37 @@ async function main(): Promise<void> {
       sku: '24_04-lts',
       tags: 'team=platform',
     };
+    const disk = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: 'demo',
+        conversion: 'diskToSnapshot',
+        sourceId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/disks/ubuntu-24-04-osdisk`,
+        resourceGroupName: 'rg-images',
+        targetName: 'ubuntu-24-04-snap',
+      },
+      env,
+    });
+    show('ConvertDisk: managed disk -> incremental snapshot', disk);
+    const publish = {
+      ...gallery,
+      mode: 'publish',
+      source: disk.variables.resourceId?.value ?? '',
+      versionStrategy: 'nextPatch',
+      versionMajorMinor: '1.4',
+      targetRegions: 'northeurope=2\neastus Standard_ZRS',
+      waitForReplication: 'true',
+    };
     show(
-      'ShareToGallery: creates the gallery and image definition',
-      await runTask('ShareToGallery', { inputs: gallery, env }),
+      'ShareToGallery publish: gallery + definition + version 1.4.0 from the snapshot, replicated to 3 regions',
+      await runTask('ShareToGallery', { inputs: publish, env }),
     );
     show(
-      'ShareToGallery again with the same inputs: changes nothing',
-      await runTask('ShareToGallery', { inputs: gallery, env }),
+      'ShareToGallery publish again with the same source: changes nothing',
+      await runTask('ShareToGallery', { inputs: publish, env }),
+    );
+    show(
+      'ShareToGallery resolve: the version VMs get as latest in eastus',
+      await runTask('ShareToGallery', { inputs: { ...gallery, mode: 'resolve', regions: 'eastus' }, env }),
     );
     console.log('\nResources in the local Azure now:');
     for (const r of azure.audit())

@@ -34,8 +34,18 @@ export function parseTargetRegions(input: string, lines: string[]): TargetRegion
     .flatMap((l) => l.split(','))
     .map((l) => l.trim())
     .filter(Boolean)) {
-    const [head, ...flags] = line.split(/\s+/);
-    const [rawName, rawCount] = head.split('=');
+    // Flags come last; what is before them is the region, which may be a display name with spaces.
+    const tokens = line.split(/\s+/);
+    const flags: string[] = [];
+    const isFlag = (t: string) =>
+      t.toLowerCase() === 'excludefromlatest' ||
+      VERSION_STORAGE_TYPES.some((s) => s.toLowerCase() === t.toLowerCase());
+    while (tokens.length > 1 && (isFlag(tokens[tokens.length - 1]) || /_/.test(tokens[tokens.length - 1])))
+      flags.unshift(tokens.pop()!);
+    const [rawName, rawCount] = tokens
+      .join(' ')
+      .split('=')
+      .map((t) => t.trim());
     const region: TargetRegionSpec = { name: normalizeRegion(input, rawName) };
     if (rawCount !== undefined) {
       if (!/^\d+$/.test(rawCount))
