@@ -9,7 +9,7 @@ import {
   resourceType,
   type ResourceId,
 } from '../azure/resourceId';
-import { parseBlobUrl } from '../blobs/vhdBlob';
+import { parseBlobUrl } from '../blobs/blobUrl';
 import { InputError } from '../validation/inputError';
 
 export type VersionSourceKind =

@@ -161,6 +161,55 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
     assert.equal(waited.progress[waited.progress.length - 1].percent, 100);
   });
 
+  it('publishes from a VM, a VHD blob and a managed image (Standard definition), honouring Retry-After while waiting', async () => {
+    const vm: StoredResource = {
+      id: `${compute}/virtualMachines/builder-vm`,
+      name: 'builder-vm',
+      type: 'Microsoft.Compute/virtualMachines',
+      location: 'westeurope',
+      properties: {
+        provisioningState: 'Succeeded',
+        storageProfile: { osDisk: { osType: 'Linux', managedDisk: { id: `${compute}/disks/os-linux-v2` } } },
+      },
+      preexisting: true,
+    };
+    azure.arm.store.put(vm);
+    const standard = { securityType: 'Standard', versionStrategy: 'explicit' };
+    const fromVm = await run(inputs('sources', { ...standard, version: '1.0.0', source: vm.id }));
+    assert.equal(fromVm.result, 'Succeeded', describeRun(fromVm));
+    assert.match(fromVm.summaries[0].content, /from virtualMachine `.*\/virtualMachines\/builder-vm`/);
+    const storageAccountId = `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/images`;
+    const fromVhd = await run(
+      inputs('sources', {
+        ...standard,
+        version: '1.0.1',
+        source: 'https://images.blob.core.windows.net/vhds/app.vhd?sv=2024&sig=abc',
+        sourceStorageAccountId: storageAccountId,
+      }),
+    );
+    assert.equal(fromVhd.result, 'Succeeded', describeRun(fromVhd));
+    const vhdProfile = azure.arm.store.get(
+      `${compute}/galleries/platform_images/images/sources/versions/1.0.1`,
+    )!.properties.storageProfile as { osDiskImage: { source: { uri: string; storageAccountId: string } } };
+    assert.deepEqual(vhdProfile.osDiskImage.source, {
+      uri: 'https://images.blob.core.windows.net/vhds/app.vhd',
+      storageAccountId,
+    });
+    azure.faults.add({ kind: 'throttle', method: 'GET', path: /\/versions\/1\.0\.2$/, retryAfterSeconds: 1 });
+    const started = Date.now();
+    const fromImage = await run(
+      inputs('sources', {
+        ...standard,
+        version: '1.0.2',
+        source: source('images', 'img-linux-v2'),
+        waitForReplication: 'true',
+      }),
+    );
+    assert.equal(fromImage.result, 'Succeeded', describeRun(fromImage));
+    assert.ok(azure.faults.fired.some((f) => f.kind === 'throttle' && f.path.endsWith('/versions/1.0.2')));
+    assert.ok(Date.now() - started >= 1000, 'the throttled poll waited as Retry-After said');
+  });
+
   it("fails with the region's own error when a region fails to replicate", async () => {
     azure.replication.failingRegions.set(
       'japaneast',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseBlobUrl } from '../../../shared/blobs/vhdBlob';
+import { parseBlobUrl } from '../../../shared/blobs/blobUrl';
 
 describe('parseBlobUrl', () => {
   it('takes the account from the host of an Azure URL and from the path of an IP-style (emulator) URL', () => {
