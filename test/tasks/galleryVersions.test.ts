@@ -145,6 +145,8 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
   });
 
   it('returns once Azure accepts the version; wait mode then waits for the chosen regions', async () => {
+    // Slow enough that a wait with no time to spare finds it still replicating.
+    azure.replication.regionMs = 1000;
     const accepted = await run(
       inputs('app-server', {
         versionStrategy: 'explicit',
@@ -152,9 +154,16 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
         targetRegions: 'eastus\nuksouth',
       }),
     );
+    azure.replication.regionMs = 150;
     assert.equal(accepted.result, 'Succeeded', describeRun(accepted));
     assert.match(accepted.summaries[0].content, /replication InProgress/);
     assert.match(accepted.summaries[0].content, /Replicating/);
+    const tooSoon = await run({ ...inputs('app-server'), mode: 'wait', version: '1.1.0', waitTimeout: '0s' });
+    assert.equal(tooSoon.result, 'Failed', describeRun(tooSoon));
+    assert.match(
+      tooSoon.resultMessage ?? '',
+      /replication of version 1\.1\.0 did not finish in time; still pending: .*Replicating/,
+    );
     const waited = await run({ ...inputs('app-server'), mode: 'wait', version: '1.1.0', regions: 'uksouth' });
     assert.equal(waited.result, 'Succeeded', describeRun(waited));
     assert.match(waited.summaries[0].content, /\| `uksouth` \| Completed \| 100% \|/);
