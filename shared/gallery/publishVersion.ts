@@ -4,6 +4,7 @@ import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { sameResourceId } from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
+import { listVersionsNewestFirst } from './listVersions';
 import { readReplication, waitForReplication, type RegionReplication } from './replication';
 import {
   reconcileGalleryAndDefinition,
@@ -112,7 +113,7 @@ export async function publishVersion(
     securityType: d.spec.securityType,
     location: d.location,
   });
-  const existingVersions: GalleryImageVersion[] = [];
+  // getIfExists answers undefined for a missing gallery too (ParentResourceNotFound): nothing exists yet.
   const definitionExists = await getIfExists(
     () =>
       client.galleryImages.get(d.resourceGroup, d.gallery, d.imageDefinition, {
@@ -120,22 +121,14 @@ export async function publishVersion(
       }),
     'resourceGroupName',
     d.resourceGroup,
-  ).catch((e: unknown) => {
-    // A missing gallery answers ParentResourceNotFound: nothing exists yet.
-    if (e instanceof Error && /ParentResourceNotFound/.test(e.message)) return undefined;
-    throw e;
-  });
-  if (definitionExists) {
-    for await (const v of client.galleryImageVersions.listByGalleryImage(
-      d.resourceGroup,
-      d.gallery,
-      d.imageDefinition,
-      {
-        abortSignal: ctx.abortSignal,
-      },
-    ))
-      existingVersions.push(v);
-  }
+  );
+  const existingVersions = definitionExists
+    ? await listVersionsNewestFirst(ctx, {
+        resourceGroup: d.resourceGroup,
+        gallery: d.gallery,
+        image: d.imageDefinition,
+      })
+    : [];
   const byName = new Map(existingVersions.map((v) => [v.name!, v]));
   let version: string;
   switch (options.version.strategy) {

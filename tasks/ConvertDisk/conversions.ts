@@ -38,15 +38,22 @@ const MIB = 1024 * 1024;
 const readSasDuration = () =>
   readDuration('sasDuration', { defaultSeconds: 4 * 3600, maxSeconds: 5_184_000 });
 
+/** What a new managed disk is: set at creation, Azure cannot change OS type or generation later. */
+function readDiskProperties() {
+  return {
+    osType: readEnum('osType', ['Linux', 'Windows'] as const, 'Linux'),
+    hyperVGeneration: readEnum('hyperVGeneration', ['V1', 'V2'] as const, 'V2'),
+    sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
+  };
+}
+
 function readUploadOptions(): UploadVhdOptions {
   return {
     vhdPath: readPath('vhdPath', { required: true, mustExist: true })!,
     resourceGroup: readString('resourceGroupName', { required: true }),
     location: readRegion('location', { required: true }),
     diskName: readString('targetName', { required: true }),
-    osType: readEnum('osType', ['Linux', 'Windows'] as const, 'Linux'),
-    hyperVGeneration: readEnum('hyperVGeneration', ['V1', 'V2'] as const, 'V2'),
-    sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
+    ...readDiskProperties(),
     sasDurationSeconds: readSasDuration(),
     convert: readBoolean('convertImage', true),
     verifyByReadBack: readBoolean('verifyUpload', false),
@@ -82,9 +89,7 @@ async function blobToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
     resourceGroup: readString('resourceGroupName', { required: true }),
     location: readRegion('location', { required: true }),
     diskName: readString('targetName', { required: true }),
-    osType: readEnum('osType', ['Linux', 'Windows'] as const, 'Linux'),
-    hyperVGeneration: readEnum('hyperVGeneration', ['V1', 'V2'] as const, 'V2'),
-    sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
+    ...readDiskProperties(),
     tags: readKeyValues('tags'),
   };
   const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
