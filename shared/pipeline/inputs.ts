@@ -153,12 +153,22 @@ export function readDate(name: string): Date | undefined {
  * log; the agent masks secret *variables*, not literals, so a secret is read from task-lib's store directly and
  * registered before anything can print it.
  */
-export function readSecret(name: string, options: { required: true }): string;
-export function readSecret(name: string, options?: { required?: boolean }): string | undefined;
-export function readSecret(name: string, options: { required?: boolean } = {}): string | undefined {
+export function readSecret(name: string, options: { required: true; mask?: 'all' | 'query' }): string;
+export function readSecret(
+  name: string,
+  options?: { required?: boolean; mask?: 'all' | 'query' },
+): string | undefined;
+/**
+ * `mask: 'query'` is for an input that is a resource id or a URL that may carry a SAS: only the query is
+ * registered as a secret, so ids and blob paths stay readable in the log.
+ */
+export function readSecret(
+  name: string,
+  options: { required?: boolean; mask?: 'all' | 'query' } = {},
+): string | undefined {
   const key = `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
   const value = (_vault?.retrieveSecret(key) ?? '').trim() || undefined;
-  registerSecret(value);
+  registerSecret(options.mask === 'query' ? value?.split('?')[1] : value);
   if (options.required && value === undefined) throw new InputError(name, 'is required');
   return value;
 }

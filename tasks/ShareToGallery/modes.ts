@@ -49,6 +49,7 @@ import {
   readLines,
   readList,
   readRegion,
+  readSecret,
   readString,
 } from '../../shared/pipeline/inputs';
 import { setOutput } from '../../shared/pipeline/outputs';
@@ -155,7 +156,8 @@ async function publish({ signal }: TaskRunContext): Promise<void> {
   const progress = createProgressReporter('Replicating', 0);
   const options = {
     definition,
-    source: readString('source') ?? '',
+    // A VHD source may be a blob URL with a SAS: read without task-lib's debug echo, its query masked.
+    source: readSecret('source', { mask: 'query' }) ?? '',
     sourceStorageAccountId: readString('sourceStorageAccountId'),
     version: readVersionChoice(),
     targetRegions: parseTargetRegions('targetRegions', readLines('targetRegions')),

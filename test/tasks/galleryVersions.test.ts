@@ -192,11 +192,21 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
       inputs('sources', {
         ...standard,
         version: '1.0.1',
-        source: 'https://images.blob.core.windows.net/vhds/app.vhd?sv=2024&sig=abc',
+        source:
+          'https://images.blob.core.windows.net/vhds/app.vhd?sv=2024&sig=c2VjcmV0LXNhcy1zaWduYXR1cmU%3D',
         sourceStorageAccountId: storageAccountId,
       }),
+      { SYSTEM_DEBUG: 'true' },
     );
     assert.equal(fromVhd.result, 'Succeeded', describeRun(fromVhd));
+    assert.deepEqual(
+      fromVhd.stdout
+        .split('\n')
+        .filter((l) => l.includes('c2VjcmV0LXNhcy1zaWduYXR1cmU') && !l.startsWith('##vso[task.setsecret]')),
+      [],
+      'the SAS of a VHD source never reaches the log, even with System.Debug',
+    );
+    assert.ok(fromVhd.secrets.some((x) => x.includes('sig=c2VjcmV0LXNhcy1zaWduYXR1cmU')));
     const vhdProfile = azure.arm.store.get(
       `${compute}/galleries/platform_images/images/sources/versions/1.0.1`,
     )!.properties.storageProfile as { osDiskImage: { source: { uri: string; storageAccountId: string } } };
