@@ -3,6 +3,7 @@ import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { InputError } from '../validation/inputError';
 import type { GalleryVersionRef } from './versionRef';
+import { regionKey } from '../validation/regions';
 
 export interface PromotionResult {
   versionId: string;
@@ -10,8 +11,6 @@ export interface PromotionResult {
   changed: string[];
   regions: { region: string; excludeFromLatest: boolean }[];
 }
-
-const key = (r: string) => r.toLowerCase().replace(/\s/g, '');
 
 /**
  * Promote (include in `latest`) or demote (exclude from it, which rolls consumers back to the previous version).
@@ -36,22 +35,22 @@ export async function setLatestEligibility(
     });
   const exclude = !options.promote;
   const targets = version.publishingProfile?.targetRegions ?? [];
-  const unknown = options.regions.filter((r) => !targets.some((t) => key(t.name) === key(r)));
+  const unknown = options.regions.filter((r) => !targets.some((t) => regionKey(t.name) === regionKey(r)));
   if (unknown.length) {
     throw new InputError(
       'regions',
-      `version ${ref.version} is not replicated to ${unknown.join(', ')} (its regions: ${targets.map((t) => key(t.name)).join(', ')})`,
+      `version ${ref.version} is not replicated to ${unknown.join(', ')} (its regions: ${targets.map((t) => regionKey(t.name)).join(', ')})`,
     );
   }
   const chosen = (name: string) =>
-    options.regions.length === 0 || options.regions.some((r) => key(r) === key(name));
+    options.regions.length === 0 || options.regions.some((r) => regionKey(r) === regionKey(name));
   const changed = targets
     .filter((t) => chosen(t.name) && (t.excludeFromLatest ?? false) !== exclude)
-    .map((t) => key(t.name));
+    .map((t) => regionKey(t.name));
   const globalChange =
     options.regions.length === 0 && (version.publishingProfile?.excludeFromLatest ?? false) !== exclude;
   const regions = targets.map((t) => ({
-    region: key(t.name),
+    region: regionKey(t.name),
     excludeFromLatest: chosen(t.name) ? exclude : (t.excludeFromLatest ?? false),
   }));
   if (changed.length === 0 && !globalChange) return { versionId: version.id!, changed: [], regions };

@@ -20,7 +20,7 @@ import {
   type VersionStorageType,
 } from './targetRegions';
 import type { GalleryVersionRef } from './versionRef';
-import { formatVersion, newestFirst, nextPatch, parseVersion, versionFromBuildNumber } from './versionNumber';
+import { formatVersion, nextPatch, parseVersion, versionFromBuildNumber } from './versionNumber';
 import { resolveVersionSource, type VersionSource } from './versionSource';
 
 export type VersionChoice =
@@ -139,16 +139,14 @@ export async function publishVersion(
       version = formatVersion(versionFromBuildNumber(options.version.buildNumber));
       break;
     case 'nextPatch': {
-      const highest = newestFirst(byName.keys()).find((n) => {
-        const mm = options.version.strategy === 'nextPatch' ? options.version.majorMinor : undefined;
-        return !mm || n.startsWith(`${mm.trim()}.`);
-      });
-      const latest = highest ? byName.get(highest) : undefined;
+      const mm = options.version.majorMinor?.trim();
+      // existingVersions is newest first already.
+      const latest = existingVersions.find((v) => !mm || v.name!.startsWith(`${mm}.`));
       // A re-run of the same publish finds its own version on top: that is success, not a new patch.
       version =
         latest && sameSource(latest, source) && latest.provisioningState !== 'Failed'
-          ? highest!
-          : formatVersion(nextPatch(byName.keys(), options.version.majorMinor));
+          ? latest.name!
+          : formatVersion(nextPatch(byName.keys(), mm));
     }
   }
   const ref: GalleryVersionRef = {

@@ -3,6 +3,7 @@ import { computeClient } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { code, markdownEscape, markdownTable } from '../report/markdown';
 import type { GalleryVersionRef } from './versionRef';
+import { regionKey } from '../validation/regions';
 
 export interface RegionReplication {
   region: string;
@@ -19,8 +20,6 @@ export interface VersionReplication {
   aggregatedState: string;
   regions: RegionReplication[];
 }
-
-const key = (region: string) => region.toLowerCase().replace(/\s/g, '');
 
 /** One GET with `$expand=ReplicationStatus` (the only way Azure reports per-region state). */
 export async function readReplication(
@@ -45,9 +44,9 @@ export async function readReplication(
   const targets = version.publishingProfile?.targetRegions ?? [];
   const summary = version.replicationStatus?.summary ?? [];
   const regions = targets.map((t): RegionReplication => {
-    const s = summary.find((r) => key(r.region ?? '') === key(t.name));
+    const s = summary.find((r) => regionKey(r.region ?? '') === regionKey(t.name));
     return {
-      region: key(t.name),
+      region: regionKey(t.name),
       state: s?.state ?? 'Unknown',
       progress: s?.progress ?? 0,
       details: s?.details || undefined,
@@ -88,14 +87,14 @@ export async function waitForReplication(
   for (;;) {
     let retryAfter = 0;
     const state = await readReplication(ctx, ref, (ms) => (retryAfter = ms));
-    const unknown = options.regions.filter((r) => !state.regions.some((s) => s.region === key(r)));
+    const unknown = options.regions.filter((r) => !state.regions.some((s) => s.region === regionKey(r)));
     if (unknown.length) {
       throw new Error(
         `version ${ref.version} is not replicated to ${unknown.join(', ')}: its target regions are ${state.regions.map((r) => r.region).join(', ')}`,
       );
     }
     const chosen = options.regions.length
-      ? state.regions.filter((s) => options.regions.some((r) => key(r) === s.region))
+      ? state.regions.filter((s) => options.regions.some((r) => regionKey(r) === s.region))
       : state.regions;
     const failed = chosen.filter((r) => r.state === 'Failed');
     if (failed.length) throw new ReplicationFailedError(failed);

@@ -2,6 +2,7 @@ import type { GalleryImageVersion } from '@azure/arm-compute';
 import type { AzureContext } from '../azure/context';
 import { listVersionsNewestFirst, type DefinitionRef } from './listVersions';
 import { readReplication } from './replication';
+import { regionKey } from '../validation/regions';
 
 export interface ResolveOptions {
   /** Only versions replicated (Completed) to this region, and not excluded from latest there. */
@@ -17,8 +18,6 @@ export interface ResolvedVersion {
   /** Why each newer version was passed over, for the log and the summary. */
   skipped: { version: string; why: string }[];
 }
-
-const key = (r: string) => r.toLowerCase().replace(/\s/g, '');
 
 /**
  * The version a VM gets when it asks for `latest`: the highest version number (numerically) that is not excluded
@@ -54,10 +53,10 @@ async function reasonToSkip(
     return `past its end of life (${profile.endOfLifeDate.toISOString().slice(0, 10)})`;
   }
   if (!options.region) return undefined;
-  const target = profile?.targetRegions?.find((t) => key(t.name) === key(options.region!));
+  const target = profile?.targetRegions?.find((t) => regionKey(t.name) === regionKey(options.region!));
   if (!target) return `not replicated to ${options.region}`;
   if (target.excludeFromLatest) return `excluded from latest in ${options.region}`;
   const replication = await readReplication(ctx, { ...ref, version: v.name! });
-  const state = replication.regions.find((r) => r.region === key(options.region!))?.state ?? 'Unknown';
+  const state = replication.regions.find((r) => r.region === regionKey(options.region!))?.state ?? 'Unknown';
   return state === 'Completed' ? undefined : `replication to ${options.region} is ${state}`;
 }

@@ -5,6 +5,7 @@ import type { AzureContext } from '../azure/context';
 import { formatAzureError } from '../azure/errors';
 import { InputError } from '../validation/inputError';
 import type { DefinitionRef } from './listVersions';
+import { regionKey } from '../validation/regions';
 
 export interface RetentionPolicy {
   /** The newest N versions (by number) are never touched. */
@@ -39,8 +40,6 @@ export function validateRetentionPolicy(policy: RetentionPolicy): void {
   }
 }
 
-const key = (r: string) => r.toLowerCase().replace(/\s/g, '');
-
 /** What the policy does to each version, newest first; a pure function so a dry run prints exactly what apply does. */
 export function planRetention(
   versions: GalleryImageVersion[],
@@ -65,7 +64,8 @@ export function planRetention(
     const targets = profile?.targetRegions ?? [];
     const shrink =
       policy.shrinkOlder &&
-      (targets.length > 1 || targets.some((t) => (t.regionalReplicaCount ?? 1) > 1 || key(t.name) !== home));
+      (targets.length > 1 ||
+        targets.some((t) => (t.regionalReplicaCount ?? 1) > 1 || regionKey(t.name) !== home));
     const stamp =
       policy.endOfLifeAfterSeconds !== undefined && !eol
         ? new Date(now.getTime() + policy.endOfLifeAfterSeconds * 1000)

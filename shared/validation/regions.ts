@@ -92,8 +92,13 @@ function editDistance(a: string, b: string): number {
 }
 
 /** `West Europe`, `westeurope` and `WestEurope` are one region to ARM; its name is the lower-case form. */
+/** ARM's form of a region name: `West Europe` and `WestEurope` are `westeurope`. No check that it exists. */
+export function regionKey(value: string): string {
+  return value.replace(/\s+/g, '').toLowerCase();
+}
+
 export function normalizeRegion(input: string, value: string, extraRegions: readonly string[] = []): string {
-  const name = value.replace(/\s+/g, '').toLowerCase();
+  const name = regionKey(value);
   if (KNOWN_REGIONS.includes(name) || extraRegions.map((r) => r.toLowerCase()).includes(name)) return name;
   const close = [...KNOWN_REGIONS]
     .map((r) => ({ r, d: editDistance(name, r) }))

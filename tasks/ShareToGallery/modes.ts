@@ -38,6 +38,7 @@ import {
 } from '../../shared/gallery/versionSummary';
 import { validateGalleryName, validateImageDefinitionName } from '../../shared/gallery/names';
 import { InputError } from '../../shared/validation/inputError';
+import { normalizeRegion } from '../../shared/validation/regions';
 import { createAzureContext } from '../../shared/pipeline/azureContext';
 import {
   readBoolean,
@@ -118,8 +119,7 @@ function readDefinitionRef(withVersion: boolean) {
   return ref;
 }
 
-const readRegions = () => readList('regions').map((r) => readRegionValue(r));
-const readRegionValue = (value: string) => parseTargetRegions('regions', [value])[0].name;
+const readRegions = () => readList('regions').map((r) => normalizeRegion('regions', r));
 const readWaitTimeout = () =>
   readDuration('waitTimeout', { defaultSeconds: 2 * 3600, maxSeconds: 7 * 24 * 3600 }) * 1000;
 
