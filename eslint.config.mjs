@@ -17,6 +17,26 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
+    // One door to the agent: only shared/pipeline/ talks to azure-pipelines-task-lib; adapters use the run
+    // context and the library takes plain options, so it runs the same from a task, a test or a script.
+    files: ['**/*.ts'],
+    ignores: ['shared/pipeline/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['azure-pipelines-task-lib', 'azure-pipelines-task-lib/*'],
+              message:
+                'Only shared/pipeline/ may import azure-pipelines-task-lib; use the TaskRunContext (run.connect(), run.summary(), run.output(), ...).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: globals.node },
   },

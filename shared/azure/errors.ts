@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { redactText } from './redact';
+import { InputError } from '../validation/inputError';
 
 export interface AzureErrorDescription {
   code?: string;
@@ -71,6 +72,10 @@ function safeJson(text: string | null | undefined): unknown {
 
 /** One line a user can act on and support can trace: "context: (Code) message [correlation id: …]". */
 export function formatAzureError(e: unknown, context?: string): string {
+  if (e instanceof StepError) {
+    const cause = formatAzureError(e.cause);
+    return `${context ? `${context}: ` : ''}${e.step} failed: ${cause}${e.left ? `. ${e.left}` : ''}`;
+  }
   const d = describeAzureError(e);
   const parts = [context ? `${context}:` : '', d.code ? `(${d.code})` : '', d.message];
   const ids = [
@@ -80,14 +85,28 @@ export function formatAzureError(e: unknown, context?: string): string {
   return parts.filter(Boolean).join(' ') + (ids.length ? ` [${ids.join(', ')}]` : '');
 }
 
-/** A failure of an Azure operation on a known resource. */
-export class AzureOperationError extends Error {
+/**
+ * A failure with the step it happened in ("granting write access to disk 'd1'") and, when something is left on
+ * purpose or could not be removed, what and in which state. Users need to know where a run stopped, not only
+ * the transport error ("socket hang up") of the last call.
+ */
+export class StepError extends Error {
   constructor(
-    readonly resourceId: string,
-    message: string,
-    readonly azureCode?: string,
+    readonly step: string,
+    override readonly cause: unknown,
+    readonly left?: string,
   ) {
-    super(message);
-    this.name = 'AzureOperationError';
+    super(`${step} failed`);
+    this.name = 'StepError';
+  }
+}
+
+/** Runs one step of a task; an error leaves it named by the step (input errors and inner steps pass as they are). */
+export async function step<T>(description: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof StepError || e instanceof InputError) throw e;
+    throw new StepError(description, e);
   }
 }

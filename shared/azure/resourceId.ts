@@ -72,3 +72,11 @@ export function resourceName(id: ResourceId): string {
 export function sameResourceId(a: string, b: string): boolean {
   return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 }
+
+/** Refuses an id of another resource type, naming the input (a pure check: no Azure call). */
+export function expectResourceType(input: string, id: ResourceId, types: string[], what: string): void {
+  const type = resourceType(id).toLowerCase();
+  if (!types.some((t) => t.toLowerCase() === type)) {
+    throw new InputError(input, `expected ${what}, got a ${resourceType(id) || 'resource group'}`);
+  }
+}

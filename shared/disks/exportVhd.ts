@@ -25,6 +25,23 @@ function withoutQuery(url: string): string {
   return url.split('?')[0];
 }
 
+/** The export request, checked once: a managed disk as source, a target blob URL that carries a SAS. */
+export function exportRequest(options: ExportVhdOptions): ExportVhdOptions {
+  if (resourceType(options.source).toLowerCase() !== 'microsoft.compute/disks') {
+    throw new InputError(
+      'sourceId',
+      `exporting a ${resourceType(options.source)} is not available yet in this version; give a managed disk id`,
+    );
+  }
+  if (!/[?&]sig=/.test(options.targetBlobUrl)) {
+    throw new InputError(
+      'blobUrl',
+      `${redactUrl(options.targetBlobUrl)} carries no SAS token; give a blob URL with a SAS that allows create and write`,
+    );
+  }
+  return options;
+}
+
 /**
  * Managed disk or snapshot → VHD page blob: grant read access, let the storage service copy server-side (nothing passes
  * through the agent), follow the copy with progress, revoke access on success, failure and cancellation.
@@ -39,18 +56,6 @@ export async function exportDiskToVhdBlob(
   },
 ): Promise<ExportVhdResult> {
   const started = Date.now();
-  if (resourceType(options.source).toLowerCase() !== 'microsoft.compute/disks') {
-    throw new InputError(
-      'sourceId',
-      `exporting a ${resourceType(options.source)} is not available yet in this version; give a managed disk id`,
-    );
-  }
-  if (!/[?&]sig=/.test(options.targetBlobUrl)) {
-    throw new InputError(
-      'blobUrl',
-      `${redactUrl(options.targetBlobUrl)} carries no SAS token; give a blob URL with a SAS that allows create and write`,
-    );
-  }
   hooks.onSecret?.(options.targetBlobUrl);
   const target = new BlobClient(options.targetBlobUrl, new AnonymousCredential(), storageClientOptions(ctx));
   const exists = await target.exists({ abortSignal: ctx.abortSignal }).catch((e: unknown) => {

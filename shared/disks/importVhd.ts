@@ -3,7 +3,7 @@ import { refuseExisting, rethrowResourceGroup } from '../azure/armLookup';
 import type { CleanupStack } from '../azure/cleanup';
 import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
-import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import { expectResourceType, resourceName, type ResourceId } from '../azure/resourceId';
 import { inspectVhdBlob } from '../blobs/vhdBlob';
 import { InputError } from '../validation/inputError';
 import type { DiskSku } from './uploadVhd';
@@ -30,6 +30,17 @@ export interface ImportVhdResult {
   durationMs: number;
 }
 
+/** The import request, checked once: storageAccountId must name a storage account. */
+export function importRequest(options: ImportVhdOptions): ImportVhdOptions {
+  expectResourceType(
+    'storageAccountId',
+    options.storageAccountId,
+    ['Microsoft.Storage/storageAccounts'],
+    'the id of a storage account (Microsoft.Storage/storageAccounts)',
+  );
+  return options;
+}
+
 /**
  * VHD page blob → managed disk with createOption Import: the copy happens inside Azure, nothing passes through the
  * agent. The blob is checked from the agent first (page blob, fixed VHD, sizes Azure takes) and the storage account
@@ -43,12 +54,6 @@ export async function importVhdToManagedDisk(
   const started = Date.now();
   if (options.blobUrl.includes('?')) hooks.onSecret?.(options.blobUrl);
   const account = options.storageAccountId;
-  if (resourceType(account).toLowerCase() !== 'microsoft.storage/storageaccounts') {
-    throw new InputError(
-      'storageAccountId',
-      `expected the id of a storage account (Microsoft.Storage/storageAccounts), got a ${resourceType(account) || 'resource group'}`,
-    );
-  }
   const blob = await inspectVhdBlob('blobUrl', options.blobUrl, {
     clientOptions: storageClientOptions(ctx),
     abortSignal: ctx.abortSignal,

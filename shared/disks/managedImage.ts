@@ -3,7 +3,13 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
-import { formatResourceId, resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import {
+  expectResourceType,
+  formatResourceId,
+  resourceName,
+  resourceType,
+  type ResourceId,
+} from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
 import type { CopyResult, CopyTarget } from './snapshots';
 
@@ -12,6 +18,16 @@ export interface ManagedImageOptions {
   dataSources: ResourceId[];
   osState: 'Generalized' | 'Specialized';
   target: CopyTarget;
+}
+
+const DISK_OR_SNAPSHOT = ['Microsoft.Compute/disks', 'Microsoft.Compute/snapshots'];
+
+/** The image request, checked once: every source is a managed disk or a snapshot. */
+export function managedImageRequest(options: ManagedImageOptions): ManagedImageOptions {
+  expectResourceType('sourceId', options.osSource, DISK_OR_SNAPSHOT, 'a managed disk or snapshot');
+  for (const d of options.dataSources)
+    expectResourceType('dataDiskIds', d, DISK_OR_SNAPSHOT, 'a managed disk or snapshot');
+  return options;
 }
 
 interface SourceFacts {
@@ -27,14 +43,9 @@ async function describeSource(ctx: AzureContext, source: ResourceId, input: stri
   const get = async () => {
     if (type === 'microsoft.compute/disks')
       return client.disks.get(source.resourceGroup!, resourceName(source), { abortSignal: ctx.abortSignal });
-    if (type === 'microsoft.compute/snapshots')
-      return client.snapshots.get(source.resourceGroup!, resourceName(source), {
-        abortSignal: ctx.abortSignal,
-      });
-    throw new InputError(
-      input,
-      `expected a managed disk or snapshot, got a ${resourceType(source) || 'resource group'}`,
-    );
+    return client.snapshots.get(source.resourceGroup!, resourceName(source), {
+      abortSignal: ctx.abortSignal,
+    });
   };
   const found = await get().catch((e: unknown) => {
     if (isRestError(e) && e.statusCode === 404)

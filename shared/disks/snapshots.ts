@@ -2,8 +2,7 @@ import type { Disk, Snapshot } from '@azure/arm-compute';
 import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
-import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
-import { InputError } from '../validation/inputError';
+import { expectResourceType, resourceName, type ResourceId } from '../azure/resourceId';
 import type { DiskSku } from './uploadVhd';
 
 export interface CopyTarget {
@@ -21,10 +20,16 @@ export interface CopyResult {
   diskSizeGB?: number;
 }
 
-function expectType(source: ResourceId, type: string, what: string): void {
-  if (resourceType(source).toLowerCase() !== type.toLowerCase()) {
-    throw new InputError('sourceId', `expected ${what}, got a ${resourceType(source) || 'resource group'}`);
-  }
+/** A snapshot of a disk, checked once: the source must be a managed disk. */
+export function snapshotRequest<T>(source: ResourceId, target: T): { source: ResourceId; target: T } {
+  expectResourceType('sourceId', source, ['Microsoft.Compute/disks'], 'a managed disk');
+  return { source, target };
+}
+
+/** A disk from a snapshot, checked once: the source must be a snapshot. */
+export function diskFromSnapshotRequest<T>(source: ResourceId, target: T): { source: ResourceId; target: T } {
+  expectResourceType('sourceId', source, ['Microsoft.Compute/snapshots'], 'a snapshot');
+  return { source, target };
 }
 
 /**
@@ -36,7 +41,6 @@ export async function snapshotDisk(
   source: ResourceId,
   target: CopyTarget & { incremental: boolean },
 ): Promise<CopyResult> {
-  expectType(source, 'Microsoft.Compute/disks', 'a managed disk');
   const client = computeClient(ctx);
   const disk = await computeClient(ctx, source.subscriptionId).disks.get(
     source.resourceGroup!,
@@ -75,7 +79,6 @@ export async function diskFromSnapshot(
   source: ResourceId,
   target: CopyTarget & { sku: DiskSku },
 ): Promise<CopyResult> {
-  expectType(source, 'Microsoft.Compute/snapshots', 'a snapshot');
   const client = computeClient(ctx);
   const snapshot = await computeClient(ctx, source.subscriptionId).snapshots.get(
     source.resourceGroup!,

@@ -3,7 +3,7 @@ import { _vault } from 'azure-pipelines-task-lib/internal';
 import { registerSecret } from './secrets';
 import { InputError } from '../validation/inputError';
 import { parseDurationSeconds } from '../validation/duration';
-import { normalizeRegion } from '../validation/regions';
+import { normalizeRegion } from '../azure/regions';
 import { parseResourceId, type ResourceId } from '../azure/resourceId';
 
 /*

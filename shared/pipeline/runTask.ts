@@ -1,22 +1,53 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { CleanupStack } from '../azure/cleanup';
+import type { AzureContext } from '../azure/context';
 import { formatAzureError } from '../azure/errors';
 import type { Logger } from '../azure/logger';
 import { InputError } from '../validation/inputError';
+import { createAzureContext } from './azureContext';
 import { cancellationOnSignals } from './cancel';
+import { setOutput } from './outputs';
+import { createProgressReporter } from './progress';
+import { registerSecret } from './secrets';
+import { readAzureRmConnection } from './serviceConnection';
 import { taskLogger } from './taskLogger';
 
+/**
+ * Everything an adapter may know of the agent, in one place: adapters never import azure-pipelines-task-lib
+ * (lint enforces it), so the library stays runnable from tests and scripts.
+ */
 export interface TaskRunContext {
   signal: AbortSignal;
   logger: Logger;
   cleanup: CleanupStack;
   /** Records something that went wrong without failing the task: it ends SucceededWithIssues. */
   issue(message: string): void;
+  /** The task's Azure Resource Manager service connection as a ready context (read once per run). */
+  connect(): Promise<AzureContext>;
+  /** Attaches Markdown to the run's summary page. */
+  summary(markdown: string): void;
+  /** Sets an output variable declared in task.json `outputVariables`. */
+  output(name: string, value: string): void;
+  /** A progress reporter: `##vso[task.setprogress]` plus a percentage line in the log. */
+  progress(label: string, minIntervalMs?: number): (percent: number, detail?: string) => void;
+  /** Masks a value in every later log line (SAS URLs, generated passwords). */
+  secret(value: string): void;
+  /** `Build.BuildNumber` of the run, if any. */
+  buildNumber?: string;
+  /** The agent's temp directory (cleaned by the agent after the job). */
+  tempDirectory: string;
 }
 
 /** Seconds left for cleanup after SIGINT before the agent's SIGTERM (~7.5 s) and kill (~2.5 s later). */
 const CANCEL_CLEANUP_BUDGET_MS = 6_000;
+
+function attachSummary(taskName: string, tempDirectory: string, markdown: string): void {
+  const file = path.join(tempDirectory, `${taskName}-${Date.now()}-summary.md`);
+  fs.writeFileSync(file, markdown, 'utf8');
+  tl.uploadSummary(file);
+}
 
 /**
  * The frame of every task: messages from task.json, cancellation, the cleanup stack unwound on success,
@@ -29,12 +60,29 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
   const cleanup = new CleanupStack(taskLogger);
   let failure: string | undefined;
   const issues: string[] = [];
-  const issue = (message: string) => {
-    tl.warning(message);
-    issues.push(message);
+  const tempDirectory = tl.getVariable('Agent.TempDirectory') ?? process.cwd();
+  let azure: Promise<AzureContext> | undefined;
+  const run: TaskRunContext = {
+    signal: cancel.signal,
+    logger: taskLogger,
+    cleanup,
+    issue: (message) => {
+      tl.warning(message);
+      issues.push(message);
+    },
+    connect: () =>
+      (azure ??= readAzureRmConnection().then((conn) =>
+        createAzureContext(conn, { task: name, signal: cancel.signal }),
+      )),
+    summary: (markdown) => attachSummary(name, tempDirectory, markdown),
+    output: setOutput,
+    progress: createProgressReporter,
+    secret: registerSecret,
+    buildNumber: tl.getVariable('Build.BuildNumber') || undefined,
+    tempDirectory,
   };
   try {
-    await body({ signal: cancel.signal, logger: taskLogger, cleanup, issue });
+    await body(run);
   } catch (e) {
     if (cancel.signal.aborted) failure = `${name} was cancelled`;
     else if (e instanceof InputError) failure = e.message;

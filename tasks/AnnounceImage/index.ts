@@ -1,9 +1,8 @@
 import { readLines, readList, readResourceId, readString } from '../../shared/pipeline/inputs';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
 import { runTask } from '../../shared/pipeline/runTask';
 import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 
-void runTask('AnnounceImage', async () => {
+void runTask('AnnounceImage', async (run) => {
   readResourceId('imageVersionId', {
     required: true,
     expectedType: 'Microsoft.Compute/galleries/images/versions',
@@ -12,6 +11,6 @@ void runTask('AnnounceImage', async () => {
   readString('eventType', { default: 'VMImageLifecycle.ImageVersionReady' });
   readLines('pipelines');
   readList('requireReplicatedRegions');
-  await readAzureRmConnection();
+  await run.connect();
   notAvailableYet('AnnounceImage');
 });

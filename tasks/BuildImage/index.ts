@@ -1,9 +1,8 @@
 import { readDuration, readEnum, readLines, readRegion, readString } from '../../shared/pipeline/inputs';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
 import { runTask } from '../../shared/pipeline/runTask';
 import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 
-void runTask('BuildImage', async () => {
+void runTask('BuildImage', async (run) => {
   const builder = readEnum('builder', ['ImageBuilder', 'Packer'], 'ImageBuilder');
   readString('resourceGroupName', { required: true });
   readRegion('location', { required: true });
@@ -13,6 +12,6 @@ void runTask('BuildImage', async () => {
   readString('targetImageVersionId');
   readDuration('timeout', { defaultSeconds: 7200, maxSeconds: 16 * 3600 });
   readString('vmSize', { default: 'Standard_D2s_v5' });
-  await readAzureRmConnection();
+  await run.connect();
   notAvailableYet('BuildImage');
 });

@@ -1,19 +1,17 @@
-// One adapter per conversion: read that conversion's inputs, call shared/, set outputs and the summary.
-import * as tl from 'azure-pipelines-task-lib/task';
+// One adapter per conversion: read that conversion's inputs into one checked request, make one library call,
+// write outputs and the summary. Every agent fact comes through the run context.
 import { downloadPageBlobToFile } from '../../shared/blobs/download';
+import { exportDiskToVhdBlob, exportRequest } from '../../shared/disks/exportVhd';
+import { importRequest, importVhdToManagedDisk } from '../../shared/disks/importVhd';
+import { createManagedImage, managedImageRequest } from '../../shared/disks/managedImage';
 import {
-  createdSummaryMarkdown,
-  exportSummaryMarkdown,
-  importSummaryMarkdown,
-} from '../../shared/disks/conversionSummary';
-import { importVhdToManagedDisk } from '../../shared/disks/importVhd';
-import { exportDiskToVhdBlob } from '../../shared/disks/exportVhd';
-import { createManagedImage } from '../../shared/disks/managedImage';
-import { diskFromSnapshot, snapshotDisk } from '../../shared/disks/snapshots';
+  diskFromSnapshot,
+  diskFromSnapshotRequest,
+  snapshotDisk,
+  snapshotRequest,
+} from '../../shared/disks/snapshots';
 import { DISK_SKUS, uploadVhdToManagedDisk, type UploadVhdOptions } from '../../shared/disks/uploadVhd';
-import { uploadSummaryMarkdown } from '../../shared/disks/uploadSummary';
 import { formatResourceId, parseResourceId } from '../../shared/azure/resourceId';
-import { createAzureContext } from '../../shared/pipeline/azureContext';
 import {
   readBoolean,
   readDuration,
@@ -26,14 +24,15 @@ import {
   readSecret,
   readString,
 } from '../../shared/pipeline/inputs';
-import { setOutput } from '../../shared/pipeline/outputs';
-import { createProgressReporter } from '../../shared/pipeline/progress';
 import type { TaskRunContext } from '../../shared/pipeline/runTask';
-import { registerSecret } from '../../shared/pipeline/secrets';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
-import { uploadSummary } from '../../shared/pipeline/summary';
+import {
+  createdSummaryMarkdown,
+  downloadSummaryLine,
+  exportSummaryMarkdown,
+  importSummaryMarkdown,
+  uploadSummaryMarkdown,
+} from './summary';
 
-const MIB = 1024 * 1024;
 // Azure grants disk access for at most 60 days (grantAccess durationInSeconds).
 const readSasDuration = () =>
   readDuration('sasDuration', { defaultSeconds: 4 * 3600, maxSeconds: 5_184_000 });
@@ -47,8 +46,17 @@ function readDiskProperties() {
   };
 }
 
-function readUploadOptions(): UploadVhdOptions {
+function readCopyTarget() {
   return {
+    resourceGroup: readString('resourceGroupName', { required: true }),
+    name: readString('targetName', { required: true }),
+    location: readRegion('location'),
+    tags: readKeyValues('tags'),
+  };
+}
+
+async function vhdToDisk(run: TaskRunContext): Promise<void> {
+  const request: UploadVhdOptions = {
     vhdPath: readPath('vhdPath', { required: true, mustExist: true })!,
     resourceGroup: readString('resourceGroupName', { required: true }),
     location: readRegion('location', { required: true }),
@@ -57,19 +65,14 @@ function readUploadOptions(): UploadVhdOptions {
     sasDurationSeconds: readSasDuration(),
     convert: readBoolean('convertImage', true),
     verifyByReadBack: readBoolean('verifyUpload', false),
-    workDir: tl.getVariable('Agent.TempDirectory') ?? process.cwd(),
+    workDir: run.tempDirectory,
     tags: readKeyValues('tags'),
   };
-}
-
-async function vhdToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
-  const options = readUploadOptions();
-  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
-  const converting = createProgressReporter('Converting to fixed VHD');
-  const uploading = createProgressReporter('Uploading to managed disk');
-  const result = await uploadVhdToManagedDisk(ctx, options, {
-    cleanup,
-    onSecret: registerSecret,
+  const converting = run.progress('Converting to fixed VHD');
+  const uploading = run.progress('Uploading to managed disk');
+  const result = await uploadVhdToManagedDisk(await run.connect(), request, {
+    cleanup: run.cleanup,
+    onSecret: run.secret,
     onProgress: (p) =>
       p.phase === 'convert'
         ? converting((p.bytesSent / Math.max(1, p.bytesToSend)) * 100)
@@ -78,12 +81,12 @@ async function vhdToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
             `${p.rangesDone}/${p.rangesTotal} ranges`,
           ),
   });
-  setOutput('resourceId', result.diskId);
-  uploadSummary('ConvertDisk', uploadSummaryMarkdown(options, result));
+  run.output('resourceId', result.diskId);
+  run.summary(uploadSummaryMarkdown(request, result));
 }
 
-async function blobToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
-  const options = {
+async function blobToDisk(run: TaskRunContext): Promise<void> {
+  const request = importRequest({
     blobUrl: readSecret('blobUrl', { required: true }),
     storageAccountId: readResourceId('storageAccountId', { required: true }),
     resourceGroup: readString('resourceGroupName', { required: true }),
@@ -91,86 +94,75 @@ async function blobToDisk({ signal, cleanup }: TaskRunContext): Promise<void> {
     diskName: readString('targetName', { required: true }),
     ...readDiskProperties(),
     tags: readKeyValues('tags'),
-  };
-  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
-  const result = await importVhdToManagedDisk(ctx, options, { cleanup, onSecret: registerSecret });
-  setOutput('resourceId', result.diskId);
-  uploadSummary('ConvertDisk', importSummaryMarkdown(result, options));
+  });
+  const result = await importVhdToManagedDisk(await run.connect(), request, {
+    cleanup: run.cleanup,
+    onSecret: run.secret,
+  });
+  run.output('resourceId', result.diskId);
+  run.summary(importSummaryMarkdown(result, request));
 }
 
-async function toVhdBlob({ signal, cleanup }: TaskRunContext): Promise<void> {
-  const source = readResourceId('sourceId', { required: true });
-  const targetBlobUrl = readSecret('blobUrl', { required: true });
-  const sasDurationSeconds = readSasDuration();
-  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
-  const copying = createProgressReporter('Copying disk to VHD blob');
-  const result = await exportDiskToVhdBlob(
-    ctx,
-    { source, targetBlobUrl, sasDurationSeconds },
-    {
-      cleanup,
-      onSecret: registerSecret,
-      onProgress: (copied, total) => copying((copied / Math.max(1, total)) * 100),
-    },
-  );
-  setOutput('vhdUrl', result.vhdUrl);
-  uploadSummary('ConvertDisk', exportSummaryMarkdown(result.vhdUrl, result.bytes, result.durationMs));
+async function toVhdBlob(run: TaskRunContext): Promise<void> {
+  const request = exportRequest({
+    source: readResourceId('sourceId', { required: true }),
+    targetBlobUrl: readSecret('blobUrl', { required: true }),
+    sasDurationSeconds: readSasDuration(),
+  });
+  const copying = run.progress('Copying disk to VHD blob');
+  const result = await exportDiskToVhdBlob(await run.connect(), request, {
+    cleanup: run.cleanup,
+    onSecret: run.secret,
+    onProgress: (copied, total) => copying((copied / Math.max(1, total)) * 100),
+  });
+  run.output('vhdUrl', result.vhdUrl);
+  run.summary(exportSummaryMarkdown(result.vhdUrl, result.bytes, result.durationMs));
 }
 
-async function blobToFile({ signal }: TaskRunContext): Promise<void> {
+async function blobToFile(run: TaskRunContext): Promise<void> {
   const blobUrl = readSecret('blobUrl', { required: true });
   const localPath = readString('localPath', { required: true });
-  const downloading = createProgressReporter('Downloading VHD');
+  const downloading = run.progress('Downloading VHD');
   const result = await downloadPageBlobToFile(blobUrl, localPath, {
-    abortSignal: signal,
+    abortSignal: run.signal,
     onProgress: (done, total) => downloading((done / Math.max(1, total)) * 100),
   });
-  console.log(
-    `Wrote ${localPath}: ${(result.fileBytes / MIB).toFixed(0)} MiB, ${(result.bytesDownloaded / MIB).toFixed(1)} MiB of data downloaded`,
+  console.log(downloadSummaryLine(localPath, result));
+}
+
+async function diskToSnapshot(run: TaskRunContext): Promise<void> {
+  const request = snapshotRequest(readResourceId('sourceId', { required: true }), {
+    ...readCopyTarget(),
+    incremental: readBoolean('incremental', true),
+  });
+  const result = await snapshotDisk(await run.connect(), request.source, request.target);
+  run.output('resourceId', result.id);
+  const what = `${request.target.incremental ? 'incremental' : 'full'} snapshot`;
+  run.summary(createdSummaryMarkdown('diskToSnapshot', what, formatResourceId(request.source), result));
+}
+
+async function snapshotToDisk(run: TaskRunContext): Promise<void> {
+  const request = diskFromSnapshotRequest(readResourceId('sourceId', { required: true }), {
+    ...readCopyTarget(),
+    sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
+  });
+  const result = await diskFromSnapshot(await run.connect(), request.source, request.target);
+  run.output('resourceId', result.id);
+  run.summary(
+    createdSummaryMarkdown('snapshotToDisk', 'managed disk', formatResourceId(request.source), result),
   );
 }
 
-async function snapshotConversion(
-  { signal }: TaskRunContext,
-  conversion: 'diskToSnapshot' | 'snapshotToDisk',
-): Promise<void> {
-  const source = readResourceId('sourceId', { required: true });
-  const target = {
-    resourceGroup: readString('resourceGroupName', { required: true }),
-    name: readString('targetName', { required: true }),
-    location: readRegion('location'),
-    tags: readKeyValues('tags'),
-  };
-  const incremental = readBoolean('incremental', true);
-  const sku = readEnum('sku', DISK_SKUS, 'Standard_LRS');
-  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
-  const result =
-    conversion === 'diskToSnapshot'
-      ? await snapshotDisk(ctx, source, { ...target, incremental })
-      : await diskFromSnapshot(ctx, source, { ...target, sku });
-  setOutput('resourceId', result.id);
-  const what =
-    conversion === 'diskToSnapshot' ? `${incremental ? 'incremental' : 'full'} snapshot` : 'managed disk';
-  uploadSummary('ConvertDisk', createdSummaryMarkdown(conversion, what, formatResourceId(source), result));
-}
-
-async function toImage({ signal }: TaskRunContext): Promise<void> {
-  const osSource = readResourceId('sourceId', { required: true });
-  const dataSources = readList('dataDiskIds').map((id) => parseResourceId(id, { input: 'dataDiskIds' }));
-  const osState = readEnum('osState', ['Generalized', 'Specialized'] as const, 'Generalized');
-  const target = {
-    resourceGroup: readString('resourceGroupName', { required: true }),
-    name: readString('targetName', { required: true }),
-    location: readRegion('location'),
-    tags: readKeyValues('tags'),
-  };
-  const ctx = createAzureContext(await readAzureRmConnection(), { task: 'ConvertDisk', signal });
-  const result = await createManagedImage(ctx, { osSource, dataSources, osState, target });
-  setOutput('resourceId', result.id);
-  uploadSummary(
-    'ConvertDisk',
-    createdSummaryMarkdown('toImage', 'managed image', formatResourceId(osSource), result),
-  );
+async function toImage(run: TaskRunContext): Promise<void> {
+  const request = managedImageRequest({
+    osSource: readResourceId('sourceId', { required: true }),
+    dataSources: readList('dataDiskIds').map((id) => parseResourceId(id, { input: 'dataDiskIds' })),
+    osState: readEnum('osState', ['Generalized', 'Specialized'] as const, 'Generalized'),
+    target: readCopyTarget(),
+  });
+  const result = await createManagedImage(await run.connect(), request);
+  run.output('resourceId', result.id);
+  run.summary(createdSummaryMarkdown('toImage', 'managed image', formatResourceId(request.osSource), result));
 }
 
 export const CONVERSIONS = [
@@ -189,7 +181,7 @@ export const CONVERSION_ADAPTERS: Record<Conversion, (run: TaskRunContext) => Pr
   blobToDisk,
   toVhdBlob,
   blobToFile,
-  diskToSnapshot: (run) => snapshotConversion(run, 'diskToSnapshot'),
-  snapshotToDisk: (run) => snapshotConversion(run, 'snapshotToDisk'),
+  diskToSnapshot,
+  snapshotToDisk,
   toImage,
 };

@@ -5,11 +5,10 @@ import {
   readResourceId,
   readString,
 } from '../../shared/pipeline/inputs';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
 import { runTask } from '../../shared/pipeline/runTask';
 import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 
-void runTask('CopyImage', async () => {
+void runTask('CopyImage', async (run) => {
   readResourceId('sourceImageId', { required: true });
   readString('targetSubscriptionId');
   readString('targetResourceGroupName', { required: true });
@@ -17,6 +16,6 @@ void runTask('CopyImage', async () => {
   readString('targetImageName');
   readBoolean('overwrite');
   readDuration('timeout', { defaultSeconds: 3 * 3600 });
-  await readAzureRmConnection();
+  await run.connect();
   notAvailableYet('CopyImage');
 });

@@ -1,45 +1,26 @@
-// One adapter per mode: read that mode's inputs, call shared/gallery, set outputs and the summary.
-import * as tl from 'azure-pipelines-task-lib/task';
-import type { AzureContext } from '../../shared/azure/context';
+// One adapter per mode: read that mode's inputs into one checked request, make one library call, write outputs
+// and the summary. Every agent fact comes through the run context.
 import {
   ARCHITECTURES,
   GENERATIONS,
   OS_STATES,
   OS_TYPES,
   SECURITY_TYPES,
-} from '../../shared/gallery/definitionSpec';
-import { galleryLocation } from '../../shared/gallery/galleryLocation';
-import { listVersionsNewestFirst } from '../../shared/gallery/listVersions';
-import { setLatestEligibility } from '../../shared/gallery/promotion';
+} from '../../shared/gallery/definition/spec';
 import {
-  publishVersion,
-  validatePublishOptions,
-  type VersionChoice,
-} from '../../shared/gallery/publishVersion';
-import { replicationTable, waitForReplication } from '../../shared/gallery/replication';
-import { resolveLatestVersion } from '../../shared/gallery/resolveLatest';
-import { applyRetention, planRetention, validateRetentionPolicy } from '../../shared/gallery/retention';
-import {
-  galleryDefinitionSummary,
+  galleryDefinitionRequest,
   reconcileGalleryAndDefinition,
-  validateGalleryDefinitionOptions,
   type GalleryDefinitionOptions,
-} from '../../shared/gallery/shareToGallery';
-import { parsePrincipals, shareGallery, validateSharingOptions } from '../../shared/gallery/sharing';
-import { parseTargetRegions, VERSION_STORAGE_TYPES } from '../../shared/gallery/targetRegions';
-import { formatVersion, parseVersion } from '../../shared/gallery/versionNumber';
-import {
-  promotionSummary,
-  publishSummary,
-  resolveSummary,
-  retentionSummary,
-  sharingSummary,
-  waitSummary,
-} from '../../shared/gallery/versionSummary';
-import { validateGalleryName, validateImageDefinitionName } from '../../shared/gallery/names';
-import { InputError } from '../../shared/validation/inputError';
-import { normalizeRegion } from '../../shared/validation/regions';
-import { createAzureContext } from '../../shared/pipeline/azureContext';
+} from '../../shared/gallery/definition/galleryAndDefinition';
+import { setLatestEligibility } from '../../shared/gallery/lifecycle/promotion';
+import { resolveLatestVersion } from '../../shared/gallery/lifecycle/resolveLatest';
+import { applyRetentionPolicy, retentionRequest } from '../../shared/gallery/lifecycle/retention';
+import { parsePrincipals, shareGallery, sharingRequest } from '../../shared/gallery/sharing/shareGallery';
+import { publishRequest, publishVersion, type VersionChoice } from '../../shared/gallery/version/publish';
+import { definitionRef, resolveRegion, versionRef } from '../../shared/gallery/version/ref';
+import { waitForReplication } from '../../shared/gallery/version/replication';
+import { parseTargetRegions, VERSION_STORAGE_TYPES } from '../../shared/gallery/version/targetRegions';
+import { normalizeRegion } from '../../shared/azure/regions';
 import {
   readBoolean,
   readDate,
@@ -53,11 +34,17 @@ import {
   readSecret,
   readString,
 } from '../../shared/pipeline/inputs';
-import { setOutput } from '../../shared/pipeline/outputs';
-import { createProgressReporter } from '../../shared/pipeline/progress';
 import type { TaskRunContext } from '../../shared/pipeline/runTask';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
-import { uploadSummary } from '../../shared/pipeline/summary';
+import {
+  galleryDefinitionSummary,
+  promotionSummary,
+  publishSummary,
+  replicationTable,
+  resolveSummary,
+  retentionSummary,
+  sharingSummary,
+  waitSummary,
+} from './summary';
 
 export const MODES = [
   'ensureDefinition',
@@ -70,12 +57,6 @@ export const MODES = [
   'share',
 ] as const;
 export type Mode = (typeof MODES)[number];
-
-const TASK = 'ShareToGallery';
-
-async function connect(signal: AbortSignal): Promise<AzureContext> {
-  return createAzureContext(await readAzureRmConnection(), { task: TASK, signal });
-}
 
 function readDefinitionOptions(): GalleryDefinitionOptions {
   const acceleratedNetworking = readString('acceleratedNetworking');
@@ -104,62 +85,52 @@ function readDefinitionOptions(): GalleryDefinitionOptions {
   };
 }
 
-/** The gallery, definition and version a mode works on, checked before Azure is asked. */
-function readDefinitionRef(withVersion: boolean) {
-  const ref = {
-    resourceGroup: readString('resourceGroupName', { required: true }),
-    gallery: readString('galleryName', { required: true }),
-    image: readString('imageDefinition', { required: true }),
-    version: withVersion
-      ? formatVersion(parseVersion('version', readString('version', { required: true })))
-      : '',
-  };
-  validateGalleryName('galleryName', ref.gallery);
-  validateImageDefinitionName('imageDefinition', ref.image);
-  return ref;
-}
-
+const readDefinitionNames = () => ({
+  resourceGroup: readString('resourceGroupName', { required: true }),
+  gallery: readString('galleryName', { required: true }),
+  image: readString('imageDefinition', { required: true }),
+});
+const readVersionRef = () =>
+  versionRef({ ...readDefinitionNames(), version: readString('version', { required: true }) });
 const readRegions = () => readList('regions').map((r) => normalizeRegion('regions', r));
 const readWaitTimeout = () =>
   readDuration('waitTimeout', { defaultSeconds: 2 * 3600, maxSeconds: 7 * 24 * 3600 }) * 1000;
 
-function setVersionOutputs(id: string, version: string, regions: string[]): void {
-  setOutput('imageVersionId', id);
-  setOutput('imageVersion', version);
-  setOutput('imageVersionRegions', regions.join(','));
+function setVersionOutputs(run: TaskRunContext, id: string, version: string, regions: string[]): void {
+  run.output('imageVersionId', id);
+  run.output('imageVersion', version);
+  run.output('imageVersionRegions', regions.join(','));
 }
 
-async function ensureDefinition({ signal }: TaskRunContext): Promise<void> {
-  const options = readDefinitionOptions();
-  validateGalleryDefinitionOptions(options);
-  const result = await reconcileGalleryAndDefinition(await connect(signal), options);
-  setOutput('galleryId', result.gallery.id);
-  setOutput('imageDefinitionId', result.definition.id);
-  setOutput('imageDefinitionAction', result.definition.action);
-  uploadSummary(TASK, galleryDefinitionSummary(options, result));
+async function ensureDefinition(run: TaskRunContext): Promise<void> {
+  const request = galleryDefinitionRequest(readDefinitionOptions());
+  const result = await reconcileGalleryAndDefinition(await run.connect(), request);
+  run.output('galleryId', result.gallery.id);
+  run.output('imageDefinitionId', result.definition.id);
+  run.output('imageDefinitionAction', result.definition.action);
+  run.summary(galleryDefinitionSummary(request, result));
 }
 
-function readVersionChoice(): VersionChoice {
+function readVersionChoice(run: TaskRunContext): VersionChoice {
   const strategy = readEnum(
     'versionStrategy',
     ['explicit', 'nextPatch', 'buildNumber'] as const,
     'nextPatch',
   );
   if (strategy === 'explicit') return { strategy, version: readString('version', { required: true }) };
-  if (strategy === 'buildNumber') return { strategy, buildNumber: tl.getVariable('Build.BuildNumber') };
+  if (strategy === 'buildNumber') return { strategy, buildNumber: run.buildNumber };
   return { strategy, majorMinor: readString('versionMajorMinor') };
 }
 
-async function publish({ signal }: TaskRunContext): Promise<void> {
-  const definition = readDefinitionOptions();
+async function publish(run: TaskRunContext): Promise<void> {
   const waitForIt = readBoolean('waitForReplication', false);
-  const progress = createProgressReporter('Replicating', 0);
-  const options = {
-    definition,
+  const progress = run.progress('Replicating', 0);
+  const request = publishRequest({
+    definition: readDefinitionOptions(),
     // A VHD source may be a blob URL with a SAS: read without task-lib's debug echo, its query masked.
     source: readSecret('source', { mask: 'query' }) ?? '',
     sourceStorageAccountId: readString('sourceStorageAccountId'),
-    version: readVersionChoice(),
+    version: readVersionChoice(run),
     targetRegions: parseTargetRegions('targetRegions', readLines('targetRegions')),
     replicaCount: readInt('replicaCount', { min: 1, max: 100, default: 1 }),
     storageAccountType: readEnum('storageAccountType', VERSION_STORAGE_TYPES, 'Standard_LRS'),
@@ -171,117 +142,105 @@ async function publish({ signal }: TaskRunContext): Promise<void> {
     wait: waitForIt
       ? { regions: readRegions(), timeoutMs: readWaitTimeout(), onProgress: (p: number) => progress(p) }
       : undefined,
-  };
-  validatePublishOptions(options);
-  const result = await publishVersion(await connect(signal), options);
+  });
+  const result = await publishVersion(await run.connect(), request);
   console.log(replicationTable(result.regions));
-  setOutput('galleryId', result.definition.gallery.id);
-  setOutput('imageDefinitionId', result.definition.definition.id);
-  setOutput('imageDefinitionAction', result.definition.definition.action);
-  setOutput('imageVersionAction', result.action);
+  run.output('galleryId', result.definition.gallery.id);
+  run.output('imageDefinitionId', result.definition.definition.id);
+  run.output('imageDefinitionAction', result.definition.definition.action);
+  run.output('imageVersionAction', result.action);
   setVersionOutputs(
+    run,
     result.versionId,
     result.version,
     result.regions.map((r) => r.region),
   );
-  uploadSummary(TASK, publishSummary(definition.gallery, definition.imageDefinition, result));
+  run.summary(publishSummary(request.definition.gallery, request.definition.imageDefinition, result));
 }
 
-async function wait({ signal }: TaskRunContext): Promise<void> {
-  const ref = readDefinitionRef(true);
-  const regions = readRegions();
-  const timeoutMs = readWaitTimeout();
-  const progress = createProgressReporter(`Replicating version ${ref.version}`, 0);
-  const state = await waitForReplication(await connect(signal), ref, {
-    regions,
-    timeoutMs,
+async function wait(run: TaskRunContext): Promise<void> {
+  const ref = readVersionRef();
+  const options = { regions: readRegions(), timeoutMs: readWaitTimeout() };
+  const progress = run.progress(`Replicating version ${ref.version}`, 0);
+  const state = await waitForReplication(await run.connect(), ref, {
+    ...options,
     onProgress: (p) => progress(p),
   });
   console.log(replicationTable(state.regions));
   setVersionOutputs(
+    run,
     state.version.id!,
     ref.version,
     state.regions.map((r) => r.region),
   );
-  uploadSummary(TASK, waitSummary(ref.version, state));
+  run.summary(waitSummary(ref.version, state));
 }
 
-async function resolve({ signal }: TaskRunContext): Promise<void> {
-  const ref = readDefinitionRef(false);
-  const regions = readRegions();
-  if (regions.length > 1) throw new InputError('regions', 'resolve looks at one region at a time');
+async function resolve(run: TaskRunContext): Promise<void> {
+  const ref = definitionRef(readDefinitionNames());
+  const region = resolveRegion(readRegions());
   const skipEndOfLife = readBoolean('skipEndOfLife', true);
-  const resolved = await resolveLatestVersion(await connect(signal), ref, {
-    region: regions[0],
-    skipEndOfLife,
-  });
-  uploadSummary(TASK, resolveSummary(ref.image, regions[0], resolved));
+  const resolved = await resolveLatestVersion(await run.connect(), ref, { region, skipEndOfLife });
+  run.summary(resolveSummary(ref.image, region, resolved));
   for (const s of resolved?.skipped ?? []) console.log(`Passed over ${s.version}: ${s.why}`);
   if (!resolved)
-    throw new Error(
-      `no version of '${ref.image}' qualifies as latest${regions[0] ? ` in ${regions[0]}` : ''}`,
-    );
+    throw new Error(`no version of '${ref.image}' qualifies as latest${region ? ` in ${region}` : ''}`);
   console.log(`Latest: ${resolved.version} (${resolved.id})`);
-  setVersionOutputs(resolved.id, resolved.version, regions);
+  setVersionOutputs(run, resolved.id, resolved.version, region ? [region] : []);
 }
 
-async function promotion({ signal }: TaskRunContext, promote: boolean): Promise<void> {
-  const ref = readDefinitionRef(true);
+async function promotion(run: TaskRunContext, promote: boolean): Promise<void> {
+  const ref = readVersionRef();
   const regions = readRegions();
-  const result = await setLatestEligibility(await connect(signal), ref, { promote, regions });
+  const result = await setLatestEligibility(await run.connect(), ref, { promote, regions });
   console.log(
     result.changed.length
       ? `${promote ? 'Promoted' : 'Demoted'} ${ref.version} in ${result.changed.join(', ')}`
       : `Version ${ref.version} was already ${promote ? 'in' : 'out of'} latest`,
   );
   setVersionOutputs(
+    run,
     result.versionId,
     ref.version,
     result.regions.map((r) => r.region),
   );
-  uploadSummary(TASK, promotionSummary(ref.version, promote, result));
+  run.summary(promotionSummary(ref.version, promote, result));
 }
 
-async function retain({ signal, issue }: TaskRunContext): Promise<void> {
-  const ref = readDefinitionRef(false);
+async function retain(run: TaskRunContext): Promise<void> {
   const endOfLifeAfter = readString('endOfLifeAfter');
-  const policy = {
-    keep: readInt('keepVersions', { min: 1, max: 10_000, default: 5 }),
-    shrinkOlder: readBoolean('shrinkOlder', true),
-    endOfLifeAfterSeconds: endOfLifeAfter === undefined ? undefined : readDuration('endOfLifeAfter'),
-    deletePastEndOfLife: readBoolean('deletePastEndOfLife', true),
-  };
-  const dryRun = readBoolean('dryRun', true);
-  validateRetentionPolicy(policy);
-  const ctx = await connect(signal);
-  const versions = await listVersionsNewestFirst(ctx, ref);
-  const region = await galleryLocation(ctx, ref);
-  const plan = planRetention(versions, policy, region);
-  const progress = createProgressReporter('Applying retention', 0);
-  const outcomes = await applyRetention(ctx, ref, plan, region, {
-    dryRun,
-    onDone: (d, t) => progress((d / t) * 100),
+  const request = retentionRequest({
+    definition: definitionRef(readDefinitionNames()),
+    policy: {
+      keep: readInt('keepVersions', { min: 1, max: 10_000, default: 5 }),
+      shrinkOlder: readBoolean('shrinkOlder', true),
+      endOfLifeAfterSeconds: endOfLifeAfter === undefined ? undefined : readDuration('endOfLifeAfter'),
+      deletePastEndOfLife: readBoolean('deletePastEndOfLife', true),
+    },
+    dryRun: readBoolean('dryRun', true),
   });
+  const progress = run.progress('Applying retention', 0);
+  const outcomes = await applyRetentionPolicy(await run.connect(), request, { onProgress: progress });
   for (const o of outcomes)
     console.log(`${o.version}: ${o.action} ${o.result}${o.detail ? ` (${o.detail})` : ''}`);
-  const troubled = outcomes.filter((o) => o.result === 'protected' || o.result === 'failed');
-  setOutput(
+  run.output(
     'retentionDeleted',
     outcomes
       .filter((o) => o.action === 'delete' && o.result === 'done')
       .map((o) => o.version)
       .join(','),
   );
-  uploadSummary(TASK, retentionSummary(ref.image, dryRun, outcomes));
+  run.summary(retentionSummary(request.definition.image, request.dryRun, outcomes));
+  const troubled = outcomes.filter((o) => o.result === 'protected' || o.result === 'failed');
   if (troubled.length)
-    issue(
+    run.issue(
       `${troubled.length} version(s) could not be changed: ${troubled.map((o) => `${o.version} ${o.result}`).join(', ')}`,
     );
 }
 
-async function share({ signal }: TaskRunContext): Promise<void> {
+async function share(run: TaskRunContext): Promise<void> {
   const prefix = readString('communityPublicNamePrefix');
-  const options = {
+  const request = sharingRequest({
     resourceGroup: readString('resourceGroupName', { required: true }),
     gallery: readString('galleryName', { required: true }),
     principals: parsePrincipals('principals', readLines('principals')),
@@ -296,13 +255,11 @@ async function share({ signal }: TaskRunContext): Promise<void> {
           eula: readString('communityEula') ?? '',
         }
       : undefined,
-  };
-  validateGalleryName('galleryName', options.gallery);
-  validateSharingOptions(options);
-  const result = await shareGallery(await connect(signal), options);
+  });
+  const result = await shareGallery(await run.connect(), request);
   for (const g of result.grants) console.log(`${g.role} for ${g.type} ${g.principal}: ${g.action}`);
-  setOutput('galleryId', result.galleryId);
-  uploadSummary(TASK, sharingSummary(result));
+  run.output('galleryId', result.galleryId);
+  run.summary(sharingSummary(result));
 }
 
 export const MODE_ADAPTERS: Record<Mode, (run: TaskRunContext) => Promise<void>> = {

@@ -6,11 +6,10 @@ import {
   readResourceId,
   readString,
 } from '../../shared/pipeline/inputs';
-import { readAzureRmConnection } from '../../shared/pipeline/serviceConnection';
 import { runTask } from '../../shared/pipeline/runTask';
 import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 
-void runTask('SmokeTestImage', async () => {
+void runTask('SmokeTestImage', async (run) => {
   readResourceId('imageId', { required: true });
   readPath('checksPath', { required: true, mustExist: true });
   readString('resourceGroupName', { required: true });
@@ -19,6 +18,6 @@ void runTask('SmokeTestImage', async () => {
   readResourceId('subnetId', { expectedType: 'Microsoft.Network/virtualNetworks/subnets' });
   readDuration('timeout', { defaultSeconds: 45 * 60 });
   readBoolean('keepVmOnFailure');
-  await readAzureRmConnection();
+  await run.connect();
   notAvailableYet('SmokeTestImage');
 });

@@ -109,8 +109,8 @@ describe('task.json of every task', () => {
       it('declares every input the code reads, and reads every input it declares', () => {
         const source = taskSources(task);
         const read = new Set([...source.matchAll(/\bread[A-Z]\w*\(\s*'(\w+)'/g)].map((m) => m[1]));
-        // The connection is read by readAzureRmConnection() with its default input name.
-        if (/readAzureRmConnection\(\)/.test(source)) read.add('ConnectedServiceName');
+        // The connection is read through run.connect(), with its default input name.
+        if (/\brun\.connect\(\)/.test(source)) read.add('ConnectedServiceName');
         assert.deepEqual(
           [...read].filter((n) => !inputNames.includes(n)),
           [],

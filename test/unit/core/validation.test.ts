@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseDurationSeconds } from '../../../shared/validation/duration';
-import { normalizeRegion } from '../../../shared/validation/regions';
+import { normalizeRegion } from '../../../shared/azure/regions';
 
 describe('durations', () => {
   const cases: [string, number][] = [

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { GalleryImage } from '@azure/arm-compute';
-import { diffDefinition, featuresFor } from '../../../shared/gallery/definitionReconcile';
-import { validateDefinitionSpec, type ImageDefinitionSpec } from '../../../shared/gallery/definitionSpec';
-import { validateGalleryName, validateImageDefinitionName } from '../../../shared/gallery/names';
+import { diffDefinition, featuresFor } from '../../../shared/gallery/definition/diff';
+import { validateDefinitionSpec, type ImageDefinitionSpec } from '../../../shared/gallery/definition/spec';
+import { validateGalleryName, validateImageDefinitionName } from '../../../shared/gallery/definition/names';
 
 const SPEC: ImageDefinitionSpec = {
   osType: 'Linux',

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import type { GalleryImageVersion } from '@azure/arm-compute';
-import { planRetention } from '../../../shared/gallery/retention';
-import { checkSourceAgainstDefinition } from '../../../shared/gallery/sourcePreflight';
-import { parseTargetRegions, withHomeRegion } from '../../../shared/gallery/targetRegions';
+import { planRetention, retentionRequest } from '../../../shared/gallery/lifecycle/retention';
+import { checkSourceAgainstDefinition } from '../../../shared/gallery/version/sourcePreflight';
+import { parseTargetRegions, withHomeRegion } from '../../../shared/gallery/version/targetRegions';
 import {
   compareVersions,
   newestFirst,
   nextPatch,
   parseVersion,
   versionFromBuildNumber,
-} from '../../../shared/gallery/versionNumber';
-import type { VersionSource } from '../../../shared/gallery/versionSource';
+} from '../../../shared/gallery/version/number';
+import type { VersionSource } from '../../../shared/gallery/version/source';
 
 describe('gallery image version numbers', () => {
   it('sorts numerically, never as strings', () => {
@@ -177,7 +177,12 @@ describe('retention plan', () => {
       ],
     );
     assert.throws(
-      () => planRetention([], { keep: 0, shrinkOlder: false, deletePastEndOfLife: false }, 'westeurope'),
+      () =>
+        retentionRequest({
+          definition: { resourceGroup: 'rg', gallery: 'g', image: 'i' },
+          policy: { keep: 0, shrinkOlder: false, deletePastEndOfLife: false },
+          dryRun: true,
+        }),
       /Input 'keepVersions': 0 must be a whole number of at least 1/,
     );
   });

@@ -1,11 +1,13 @@
 import type { GalleryImageVersion, GalleryImageVersionUpdate } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
-import { computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { formatAzureError } from '../azure/errors';
-import { InputError } from '../validation/inputError';
-import type { DefinitionRef } from './listVersions';
-import { regionKey } from '../validation/regions';
+import { computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { formatAzureError } from '../../azure/errors';
+import { InputError } from '../../validation/inputError';
+import { galleryLocation } from '../definition/galleryLocation';
+import { listVersionsNewestFirst } from '../version/list';
+import type { DefinitionRef } from '../version/ref';
+import { regionKey } from '../../azure/regions';
 
 export interface RetentionPolicy {
   /** The newest N versions (by number) are never touched. */
@@ -31,13 +33,23 @@ export interface RetentionOutcome {
   detail: string;
 }
 
-export function validateRetentionPolicy(policy: RetentionPolicy): void {
+/** A retention run: where, the policy, and whether to only print the plan. */
+export interface RetentionRequest {
+  definition: DefinitionRef;
+  policy: RetentionPolicy;
+  dryRun: boolean;
+}
+
+/** The retention request, checked once (errors name the input); applyRetentionPolicy trusts it. */
+export function retentionRequest(request: RetentionRequest): RetentionRequest {
+  const { policy } = request;
   if (!Number.isInteger(policy.keep) || policy.keep < 1) {
     throw new InputError(
       'keepVersions',
       `${policy.keep} must be a whole number of at least 1: retention never removes every version`,
     );
   }
+  return request;
 }
 
 /** What the policy does to each version, newest first; a pure function so a dry run prints exactly what apply does. */
@@ -47,7 +59,6 @@ export function planRetention(
   home: string,
   now = new Date(),
 ): RetentionStep[] {
-  validateRetentionPolicy(policy);
   return versions.map((v, index): RetentionStep => {
     const name = v.name!;
     if (index < policy.keep)
@@ -90,7 +101,7 @@ function isProtection(e: unknown): boolean {
  * Applies a plan: updates first, then deletions in parallel (each takes minutes in Azure). A version Azure
  * protects is reported, not fatal; other failures are reported too, so one stuck version never hides the rest.
  */
-export async function applyRetention(
+async function applyPlan(
   ctx: AzureContext,
   ref: DefinitionRef,
   plan: RetentionStep[],
@@ -164,4 +175,23 @@ export async function applyRetention(
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, deletes.length) }, worker));
   return outcomes;
+}
+
+/**
+ * Retention for one definition: every version read once, the plan made against the gallery's region (where a
+ * shrunk version keeps its one replica), then applied (or only reported, on a dry run).
+ */
+export async function applyRetentionPolicy(
+  ctx: AzureContext,
+  request: RetentionRequest,
+  options: { concurrency?: number; onProgress?: (percent: number) => void } = {},
+): Promise<RetentionOutcome[]> {
+  const versions = await listVersionsNewestFirst(ctx, request.definition);
+  const home = await galleryLocation(ctx, request.definition);
+  const plan = planRetention(versions, request.policy, home);
+  return applyPlan(ctx, request.definition, plan, home, {
+    dryRun: request.dryRun,
+    concurrency: options.concurrency,
+    onDone: (done, total) => options.onProgress?.((done / total) * 100),
+  });
 }

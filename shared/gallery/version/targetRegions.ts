@@ -1,5 +1,5 @@
-import { InputError } from '../validation/inputError';
-import { normalizeRegion } from '../validation/regions';
+import { InputError } from '../../validation/inputError';
+import { normalizeRegion } from '../../azure/regions';
 
 export const VERSION_STORAGE_TYPES = ['Standard_LRS', 'Standard_ZRS', 'Premium_LRS'] as const;
 export type VersionStorageType = (typeof VERSION_STORAGE_TYPES)[number];

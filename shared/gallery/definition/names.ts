@@ -1,4 +1,4 @@
-import { InputError } from '../validation/inputError';
+import { InputError } from '../../validation/inputError';
 
 /** Azure's rule for gallery names: letters, digits, '_' and '.', 1..80, not starting or ending with '.'. */
 export function validateGalleryName(input: string, name: string): void {

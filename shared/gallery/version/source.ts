@@ -1,16 +1,16 @@
 import type { GalleryImage, GalleryImageVersionStorageProfile } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
-import { computeClient } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
+import { computeClient } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
 import {
   formatResourceId,
   parseResourceId,
   resourceName,
   resourceType,
   type ResourceId,
-} from '../azure/resourceId';
-import { parseBlobUrl } from '../blobs/blobUrl';
-import { InputError } from '../validation/inputError';
+} from '../../azure/resourceId';
+import { parseBlobUrl } from '../../blobs/blobUrl';
+import { InputError } from '../../validation/inputError';
 
 export type VersionSourceKind =
   'managedImage' | 'disk' | 'snapshot' | 'galleryVersion' | 'virtualMachine' | 'vhd';

@@ -1,9 +1,9 @@
 import type { GalleryImageVersionUpdate } from '@azure/arm-compute';
-import { computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { InputError } from '../validation/inputError';
-import type { GalleryVersionRef } from './versionRef';
-import { regionKey } from '../validation/regions';
+import { computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { InputError } from '../../validation/inputError';
+import type { GalleryVersionRef } from '../version/ref';
+import { regionKey } from '../../azure/regions';
 
 export interface PromotionResult {
   versionId: string;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Gallery, SharingProfileGroup } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
-import { authorizationClient, computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { InputError } from '../validation/inputError';
+import { authorizationClient, computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { validateGalleryName } from '../definition/names';
+import { InputError } from '../../validation/inputError';
 
 export type PrincipalType = 'User' | 'Group' | 'ServicePrincipal';
 
@@ -78,7 +79,9 @@ export function parsePrincipals(input: string, lines: string[]): PrincipalGrant[
   });
 }
 
-export function validateSharingOptions(o: SharingOptions): void {
+/** The sharing request, checked once (errors name the input); shareGallery trusts it. */
+export function sharingRequest(o: SharingOptions): SharingOptions {
+  validateGalleryName('galleryName', o.gallery);
   roleGuid(o.role);
   for (const id of o.subscriptions)
     if (!GUID.test(id))
@@ -105,6 +108,7 @@ export function validateSharingOptions(o: SharingOptions): void {
       'nothing to share: give principals, subscriptions or tenants to share with, or community gallery details',
     );
   }
+  return o;
 }
 
 /** The same assignment always gets the same name, so a re-run finds it instead of adding a duplicate. */
@@ -118,7 +122,6 @@ function assignmentName(scope: string, principal: string, role: string): string 
  * with other subscriptions and tenants (sharing profile Groups), or community gallery publishing. Idempotent.
  */
 export async function shareGallery(ctx: AzureContext, o: SharingOptions): Promise<SharingResult> {
-  validateSharingOptions(o);
   const compute = computeClient(ctx);
   const gallery = await compute.galleries
     .get(o.resourceGroup, o.gallery, { abortSignal: ctx.abortSignal })

@@ -1,5 +1,5 @@
-import { InputError } from '../validation/inputError';
-import type { VersionSource } from './versionSource';
+import { InputError } from '../../validation/inputError';
+import type { VersionSource } from './source';
 
 /** What an image definition fixes for every version (Azure cannot change it). */
 export interface DefinitionFacts {

@@ -1,10 +1,15 @@
-import { code, markdownEscape, markdownTable } from '../report/markdown';
-import type { PromotionResult } from './promotion';
-import type { PublishVersionResult } from './publishVersion';
-import { replicationTable, type VersionReplication } from './replication';
-import type { ResolvedVersion } from './resolveLatest';
-import type { RetentionOutcome } from './retention';
-import type { SharingResult } from './sharing';
+import { code, markdownEscape, markdownTable } from '../../shared/pipeline/markdown';
+import type { PromotionResult } from '../../shared/gallery/lifecycle/promotion';
+import type { PublishVersionResult } from '../../shared/gallery/version/publish';
+import type { RegionReplication, VersionReplication } from '../../shared/gallery/version/replication';
+import type {
+  GalleryDefinitionOptions,
+  GalleryDefinitionResult,
+} from '../../shared/gallery/definition/galleryAndDefinition';
+import type { EnsureResult } from '../../shared/gallery/definition/ensureResult';
+import type { ResolvedVersion } from '../../shared/gallery/lifecycle/resolveLatest';
+import type { RetentionOutcome } from '../../shared/gallery/lifecycle/retention';
+import type { SharingResult } from '../../shared/gallery/sharing/shareGallery';
 
 export function publishSummary(gallery: string, image: string, r: PublishVersionResult): string {
   return [
@@ -89,4 +94,44 @@ export function sharingSummary(r: SharingResult): string {
   }
   if (r.community) lines.push(`Community gallery: ${r.community.publicNames.map(code).join(', ')}.`, '');
   return lines.join('\n');
+}
+
+/** The per-region table printed to the log and the summary. */
+export function replicationTable(regions: RegionReplication[]): string {
+  return markdownTable(
+    ['region', 'state', 'progress', 'replicas', 'in latest', 'details'],
+    regions.map((r) => [
+      code(r.region),
+      r.state,
+      `${r.progress}%`,
+      String(r.replicas ?? ''),
+      r.excludeFromLatest ? 'no' : 'yes',
+      markdownEscape(r.details ?? ''),
+    ]),
+  );
+}
+
+export function galleryDefinitionSummary(
+  options: GalleryDefinitionOptions,
+  result: GalleryDefinitionResult,
+): string {
+  const s = options.spec;
+  const row = (what: string, r: EnsureResult) => [
+    what,
+    r.action,
+    code(r.id),
+    markdownEscape(r.changes.join('; ') || '-'),
+  ];
+  return [
+    `## Azure Compute Gallery: ${markdownEscape(options.gallery)} / ${markdownEscape(options.imageDefinition)}`,
+    '',
+    markdownTable(
+      ['resource', 'action', 'id', 'changes'],
+      [row('gallery', result.gallery), row('image definition', result.definition)],
+    ),
+    '',
+    `Definition: ${s.osType}, ${s.osState}, Hyper-V ${s.hyperVGeneration}, ${s.architecture}, security type ${s.securityType}, ` +
+      `identifier ${markdownEscape(`${s.publisher}/${s.offer}/${s.sku}`)}.`,
+    '',
+  ].join('\n');
 }

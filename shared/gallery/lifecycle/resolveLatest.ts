@@ -1,8 +1,9 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
-import type { AzureContext } from '../azure/context';
-import { listVersionsNewestFirst, type DefinitionRef } from './listVersions';
-import { readReplication } from './replication';
-import { regionKey } from '../validation/regions';
+import type { AzureContext } from '../../azure/context';
+import { listVersionsNewestFirst } from '../version/list';
+import type { DefinitionRef } from '../version/ref';
+import { readReplication } from '../version/replication';
+import { regionKey } from '../../azure/regions';
 
 export interface ResolveOptions {
   /** Only versions replicated (Completed) to this region, and not excluded from latest there. */

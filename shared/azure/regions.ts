@@ -1,4 +1,4 @@
-import { InputError } from './inputError';
+import { InputError } from '../validation/inputError';
 
 /** Azure public, sovereign and edge-less regions (ARM location names). */
 export const KNOWN_REGIONS: readonly string[] = [

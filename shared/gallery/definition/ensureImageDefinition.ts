@@ -1,12 +1,11 @@
 import type { GalleryImage } from '@azure/arm-compute';
-import { computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { InputError } from '../validation/inputError';
-import { getIfExists } from '../azure/armLookup';
-import { diffDefinition, featuresFor } from './definitionReconcile';
-import { validateDefinitionSpec, type ImageDefinitionSpec } from './definitionSpec';
+import { computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { InputError } from '../../validation/inputError';
+import { getIfExists } from '../../azure/armLookup';
+import { diffDefinition, featuresFor } from './diff';
+import type { ImageDefinitionSpec } from './spec';
 import type { EnsureResult } from './ensureResult';
-import { validateImageDefinitionName } from './names';
 
 export interface ImageDefinitionRequest {
   resourceGroup: string;
@@ -45,18 +44,19 @@ function bodyFor(request: ImageDefinitionRequest, existing?: GalleryImage): Gall
 export async function ensureImageDefinition(
   ctx: AzureContext,
   request: ImageDefinitionRequest,
+  known?: { existing: GalleryImage | undefined },
 ): Promise<EnsureResult> {
-  validateImageDefinitionName('imageDefinition', request.name);
-  validateDefinitionSpec(request.spec);
   const client = computeClient(ctx);
-  const existing = await getIfExists(
-    () =>
-      client.galleryImages.get(request.resourceGroup, request.gallery, request.name, {
-        abortSignal: ctx.abortSignal,
-      }),
-    'resourceGroupName',
-    request.resourceGroup,
-  );
+  const existing = known
+    ? known.existing
+    : await getIfExists(
+        () =>
+          client.galleryImages.get(request.resourceGroup, request.gallery, request.name, {
+            abortSignal: ctx.abortSignal,
+          }),
+        'resourceGroupName',
+        request.resourceGroup,
+      );
   if (existing) {
     const diff = diffDefinition(existing, request.spec);
     if (diff.immutableMismatches.length > 0) {

@@ -1,7 +1,7 @@
-import { computeClient } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { getIfExists } from '../azure/armLookup';
-import { InputError } from '../validation/inputError';
+import { computeClient } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { getIfExists } from '../../azure/armLookup';
+import { InputError } from '../../validation/inputError';
 
 /** The gallery's region (where Azure keeps a version's home copy). */
 export async function galleryLocation(

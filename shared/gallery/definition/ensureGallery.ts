@@ -1,9 +1,8 @@
 import type { Gallery } from '@azure/arm-compute';
-import { computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { getIfExists, rethrowResourceGroup } from '../azure/armLookup';
+import { computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { getIfExists, rethrowResourceGroup } from '../../azure/armLookup';
 import type { EnsureResult } from './ensureResult';
-import { validateGalleryName } from './names';
 
 export interface GalleryRequest {
   resourceGroup: string;
@@ -15,7 +14,6 @@ export interface GalleryRequest {
 
 /** Creates the gallery if missing, updates description and tags if asked, and otherwise changes nothing. */
 export async function ensureGallery(ctx: AzureContext, request: GalleryRequest): Promise<EnsureResult> {
-  validateGalleryName('galleryName', request.name);
   const client = computeClient(ctx);
   const existing = await getIfExists(
     () => client.galleries.get(request.resourceGroup, request.name, { abortSignal: ctx.abortSignal }),

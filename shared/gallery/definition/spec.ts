@@ -1,4 +1,4 @@
-import { InputError } from '../validation/inputError';
+import { InputError } from '../../validation/inputError';
 
 export type OsType = 'Linux' | 'Windows';
 export type OsState = 'Generalized' | 'Specialized';

@@ -1,4 +1,4 @@
-import { InputError } from '../validation/inputError';
+import { InputError } from '../../validation/inputError';
 
 /*
  * Gallery image version names are Major.Minor.Patch, each part a 32-bit signed integer (0..2,147,483,647).

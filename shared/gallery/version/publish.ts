@@ -1,17 +1,17 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
-import { getIfExists } from '../azure/armLookup';
-import { computeClient, lroOptions } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { sameResourceId } from '../azure/resourceId';
-import { InputError } from '../validation/inputError';
-import { listVersionsNewestFirst } from './listVersions';
+import { getIfExists } from '../../azure/armLookup';
+import { computeClient, lroOptions } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { sameResourceId } from '../../azure/resourceId';
+import { InputError } from '../../validation/inputError';
+import { listVersionsNewestFirst } from './list';
 import { readReplication, waitForReplication, type RegionReplication } from './replication';
 import {
+  galleryDefinitionRequest,
   reconcileGalleryAndDefinition,
-  validateGalleryDefinitionOptions,
   type GalleryDefinitionOptions,
   type GalleryDefinitionResult,
-} from './shareToGallery';
+} from '../definition/galleryAndDefinition';
 import { checkSourceAgainstDefinition } from './sourcePreflight';
 import {
   checkReplicaCount,
@@ -19,9 +19,9 @@ import {
   type TargetRegionSpec,
   type VersionStorageType,
 } from './targetRegions';
-import type { GalleryVersionRef } from './versionRef';
-import { formatVersion, nextPatch, parseVersion, versionFromBuildNumber } from './versionNumber';
-import { resolveVersionSource, type VersionSource } from './versionSource';
+import type { GalleryVersionRef } from './ref';
+import { formatVersion, nextPatch, parseVersion, versionFromBuildNumber } from './number';
+import { resolveVersionSource, type VersionSource } from './source';
 
 export type VersionChoice =
   | { strategy: 'explicit'; version: string }
@@ -56,16 +56,22 @@ export interface PublishVersionResult {
   regions: RegionReplication[];
 }
 
-/** Everything checkable without Azure: names, the explicit version, replica counts, end of life. */
-export function validatePublishOptions(options: PublishVersionOptions, now = new Date()): void {
-  validateGalleryDefinitionOptions(options.definition);
+/**
+ * The publish request, checked once: everything checkable without Azure (names, definition, the explicit version,
+ * replica counts, end of life). publishVersion trusts what this returns.
+ */
+export function publishRequest(options: PublishVersionOptions, now = new Date()): PublishVersionOptions {
+  galleryDefinitionRequest(options.definition);
   if (!options.source.trim()) {
     throw new InputError(
       'source',
       'is required: give the id of a managed image, disk, snapshot, gallery image version or VM, or a VHD blob URL',
     );
   }
-  if (options.version.strategy === 'explicit') parseVersion('version', options.version.version);
+  const version =
+    options.version.strategy === 'explicit'
+      ? { ...options.version, version: formatVersion(parseVersion('version', options.version.version)) }
+      : options.version;
   checkReplicaCount('replicaCount', options.replicaCount);
   if (options.endOfLifeDate && options.endOfLifeDate.getTime() <= now.getTime()) {
     throw new InputError(
@@ -73,6 +79,7 @@ export function validatePublishOptions(options: PublishVersionOptions, now = new
       `${options.endOfLifeDate.toISOString()} is in the past; give a future date or leave it empty`,
     );
   }
+  return { ...options, version };
 }
 
 function sourceOf(v: GalleryImageVersion): string | undefined {
@@ -101,7 +108,6 @@ export async function publishVersion(
   ctx: AzureContext,
   options: PublishVersionOptions,
 ): Promise<PublishVersionResult> {
-  validatePublishOptions(options);
   const d = options.definition;
   const client = computeClient(ctx);
   const source = await resolveVersionSource(ctx, options.source, options.sourceStorageAccountId);
@@ -114,7 +120,7 @@ export async function publishVersion(
     location: d.location,
   });
   // getIfExists answers undefined for a missing gallery too (ParentResourceNotFound): nothing exists yet.
-  const definitionExists = await getIfExists(
+  const existingDefinition = await getIfExists(
     () =>
       client.galleryImages.get(d.resourceGroup, d.gallery, d.imageDefinition, {
         abortSignal: ctx.abortSignal,
@@ -122,7 +128,7 @@ export async function publishVersion(
     'resourceGroupName',
     d.resourceGroup,
   );
-  const existingVersions = definitionExists
+  const existingVersions = existingDefinition
     ? await listVersionsNewestFirst(ctx, {
         resourceGroup: d.resourceGroup,
         gallery: d.gallery,
@@ -133,7 +139,7 @@ export async function publishVersion(
   let version: string;
   switch (options.version.strategy) {
     case 'explicit':
-      version = formatVersion(parseVersion('version', options.version.version));
+      version = options.version.version;
       break;
     case 'buildNumber':
       version = formatVersion(versionFromBuildNumber(options.version.buildNumber));
@@ -168,7 +174,7 @@ export async function publishVersion(
       );
     } else action = 'replaced';
   }
-  const definition = await reconcileGalleryAndDefinition(ctx, d);
+  const definition = await reconcileGalleryAndDefinition(ctx, d, { existing: existingDefinition });
   if (action === 'replaced') {
     ctx.logger.info(`Deleting version ${version} to replace it (overwrite is set)`);
     await client.galleryImageVersions.delete(

@@ -1,15 +1,10 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
-import { computeClient } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { rethrowResourceGroup } from '../azure/armLookup';
-import { InputError } from '../validation/inputError';
-import { compareVersions, tryParseVersion } from './versionNumber';
-
-export interface DefinitionRef {
-  resourceGroup: string;
-  gallery: string;
-  image: string;
-}
+import { computeClient } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import { rethrowResourceGroup } from '../../azure/armLookup';
+import { InputError } from '../../validation/inputError';
+import type { DefinitionRef } from './ref';
+import { compareVersions, tryParseVersion } from './number';
 
 /** Every version of a definition, newest first by number (1.10.0 before 1.9.0); the definition must exist. */
 export async function listVersionsNewestFirst(

@@ -1,5 +1,5 @@
 import type { GalleryImage, GalleryImageFeature } from '@azure/arm-compute';
-import { DEFINITION_INPUTS, type ImageDefinitionSpec } from './definitionSpec';
+import { DEFINITION_INPUTS, type ImageDefinitionSpec } from './spec';
 
 export interface ImmutableMismatch {
   property: string;

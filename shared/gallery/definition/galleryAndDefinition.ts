@@ -1,6 +1,6 @@
-import type { AzureContext } from '../azure/context';
-import { code, markdownEscape, markdownTable } from '../report/markdown';
-import { validateDefinitionSpec, type ImageDefinitionSpec } from './definitionSpec';
+import type { GalleryImage } from '@azure/arm-compute';
+import type { AzureContext } from '../../azure/context';
+import { validateDefinitionSpec, type ImageDefinitionSpec } from './spec';
 import { validateGalleryName, validateImageDefinitionName } from './names';
 import { ensureGallery } from './ensureGallery';
 import { ensureImageDefinition } from './ensureImageDefinition';
@@ -24,8 +24,8 @@ export interface GalleryDefinitionResult {
 export async function reconcileGalleryAndDefinition(
   ctx: AzureContext,
   options: GalleryDefinitionOptions,
+  known?: KnownDefinition,
 ): Promise<GalleryDefinitionResult> {
-  validateGalleryDefinitionOptions(options);
   ctx.logger.info(`Reconciling gallery '${options.gallery}' in resource group '${options.resourceGroup}'`);
   const gallery = await ensureGallery(ctx, {
     resourceGroup: options.resourceGroup,
@@ -37,13 +37,17 @@ export async function reconcileGalleryAndDefinition(
   ctx.logger.info(
     `Gallery ${gallery.action}: ${gallery.id}${gallery.changes.length ? ` (${gallery.changes.join('; ')})` : ''}`,
   );
-  const definition = await ensureImageDefinition(ctx, {
-    resourceGroup: options.resourceGroup,
-    gallery: options.gallery,
-    name: options.imageDefinition,
-    location: options.location,
-    spec: options.spec,
-  });
+  const definition = await ensureImageDefinition(
+    ctx,
+    {
+      resourceGroup: options.resourceGroup,
+      gallery: options.gallery,
+      name: options.imageDefinition,
+      location: options.location,
+      spec: options.spec,
+    },
+    known,
+  );
   ctx.logger.info(
     `Image definition ${definition.action}: ${definition.id}${definition.changes.length ? ` (${definition.changes.join('; ')})` : ''}`,
   );
@@ -53,34 +57,18 @@ export async function reconcileGalleryAndDefinition(
   return { gallery, definition };
 }
 
-/** Everything that can be checked without Azure, so bad input fails in milliseconds and writes nothing. */
-export function validateGalleryDefinitionOptions(options: GalleryDefinitionOptions): void {
+/** The definition as a caller already read it (undefined: it does not exist), so it is not read twice. */
+export interface KnownDefinition {
+  existing: GalleryImage | undefined;
+}
+
+/**
+ * The request for a gallery and its definition, checked once: everything that can be checked without Azure, so
+ * bad input fails in milliseconds and writes nothing. The library trusts what this returns.
+ */
+export function galleryDefinitionRequest(options: GalleryDefinitionOptions): GalleryDefinitionOptions {
   validateGalleryName('galleryName', options.gallery);
   validateImageDefinitionName('imageDefinition', options.imageDefinition);
   validateDefinitionSpec(options.spec);
-}
-
-export function galleryDefinitionSummary(
-  options: GalleryDefinitionOptions,
-  result: GalleryDefinitionResult,
-): string {
-  const s = options.spec;
-  const row = (what: string, r: EnsureResult) => [
-    what,
-    r.action,
-    code(r.id),
-    markdownEscape(r.changes.join('; ') || '-'),
-  ];
-  return [
-    `## Azure Compute Gallery: ${markdownEscape(options.gallery)} / ${markdownEscape(options.imageDefinition)}`,
-    '',
-    markdownTable(
-      ['resource', 'action', 'id', 'changes'],
-      [row('gallery', result.gallery), row('image definition', result.definition)],
-    ),
-    '',
-    `Definition: ${s.osType}, ${s.osState}, Hyper-V ${s.hyperVGeneration}, ${s.architecture}, security type ${s.securityType}, ` +
-      `identifier ${markdownEscape(`${s.publisher}/${s.offer}/${s.sku}`)}.`,
-    '',
-  ].join('\n');
+  return options;
 }

@@ -1,9 +1,8 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
-import { computeClient } from '../azure/clients';
-import type { AzureContext } from '../azure/context';
-import { code, markdownEscape, markdownTable } from '../report/markdown';
-import type { GalleryVersionRef } from './versionRef';
-import { regionKey } from '../validation/regions';
+import { computeClient } from '../../azure/clients';
+import type { AzureContext } from '../../azure/context';
+import type { GalleryVersionRef } from './ref';
+import { regionKey } from '../../azure/regions';
 
 export interface RegionReplication {
   region: string;
@@ -132,19 +131,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', abort, { once: true });
   });
-}
-
-/** The per-region table printed to the log and the summary. */
-export function replicationTable(regions: RegionReplication[]): string {
-  return markdownTable(
-    ['region', 'state', 'progress', 'replicas', 'in latest', 'details'],
-    regions.map((r) => [
-      code(r.region),
-      r.state,
-      `${r.progress}%`,
-      String(r.replicas ?? ''),
-      r.excludeFromLatest ? 'no' : 'yes',
-      markdownEscape(r.details ?? ''),
-    ]),
-  );
 }
