@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalAzure, type LocalAzure } from './local-azure/index';
 import { describeRun, runTask, type TaskRun } from './harness/runTask';
+import { serviceConnectionEnv } from './harness/connections';
 
 /** A 64 MiB raw disk image with a little data scattered in it, as an image build leaves on the agent. */
 function makeRawImage(file: string): void {
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   try {
     azure.resourceGroup('rg-images');
     const env = {
-      ...azure.serviceConnectionEnv('federated', 'demo'),
+      ...serviceConnectionEnv(azure, 'federated', 'demo'),
       VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.4',
     };
     const image = path.join(work, 'ubuntu-hardened.raw');

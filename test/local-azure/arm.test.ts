@@ -4,6 +4,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { computeClient, lroOptions } from '../../shared/azure/clients';
 import { formatAzureError } from '../../shared/azure/errors';
 import { startLocalAzure, type LocalAzure } from './index';
+import { localContext } from '../harness/connections';
 
 const DEFINITION: GalleryImage = {
   location: 'westeurope',
@@ -26,7 +27,7 @@ describe('local ARM: long-running operations, errors and faults through the real
   afterEach(() => azure.faults.clear());
 
   it('creates through 201 + Azure-AsyncOperation and polls to Succeeded, then deletes through 202 + Location', async () => {
-    const ctx = azure.context();
+    const ctx = localContext(azure);
     const client = computeClient(ctx);
     const gallery = await client.galleries.createOrUpdate(
       rg,
@@ -43,7 +44,7 @@ describe('local ARM: long-running operations, errors and faults through the real
   });
 
   it('answers ARM errors: missing parent, refused delete with nested resources, immutable property', async () => {
-    const ctx = azure.context();
+    const ctx = localContext(azure);
     const client = computeClient(ctx);
     const orphan = await client.galleryImages
       .createOrUpdate(rg, 'nogallery', 'def', DEFINITION, lroOptions(ctx))
@@ -84,7 +85,7 @@ describe('local ARM: long-running operations, errors and faults through the real
         count: 1,
         retryAfterSeconds: 1,
       });
-      const client = computeClient(azure.context());
+      const client = computeClient(localContext(azure));
       const result = await client.galleries.get(rg, 'g_fault').catch((e: unknown) => e);
       // The gallery does not exist: the retried request reaches ARM and gets its real 404.
       assert.ok(
@@ -102,7 +103,7 @@ describe('local ARM: long-running operations, errors and faults through the real
       method: 'PUT',
       error: { code: 'AllocationFailed', message: 'Regional capacity is exhausted.' },
     });
-    const ctx = azure.context();
+    const ctx = localContext(azure);
     const client = computeClient(ctx);
     const error = await client.galleries
       .createOrUpdate(rg, 'g_fail', { location: 'westeurope' }, lroOptions(ctx))
@@ -117,7 +118,7 @@ describe('local ARM: long-running operations, errors and faults through the real
     const slow = await startLocalAzure({ blob: false, retryAfterSeconds: 1, operationDelayMs: 10 });
     try {
       slow.resourceGroup(rg);
-      const ctx = slow.context();
+      const ctx = localContext(slow);
       const started = Date.now();
       await computeClient(ctx).galleries.createOrUpdate(
         rg,

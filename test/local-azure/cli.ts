@@ -1,10 +1,11 @@
 // npm run local-azure: the local Azure in the foreground, for running bundled tasks by hand against it.
 import { startLocalAzure } from './index';
+import { serviceConnectionEnv } from '../harness/connections';
 
 async function main(): Promise<void> {
   const azure = await startLocalAzure({ persistence: 'memory', operationDelayMs: 500 });
   azure.resourceGroup('rg-images');
-  const env = azure.serviceConnectionEnv('secret', 'local');
+  const env = serviceConnectionEnv(azure, 'secret', 'local');
   const lines = [
     'Local Azure is running (Ctrl-C stops it and everything it started).',
     '',

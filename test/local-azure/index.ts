@@ -2,13 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createCredential } from '../../shared/azure/auth';
-import type { AzureContext } from '../../shared/azure/context';
-import { silentLogger, type Logger } from '../../shared/azure/logger';
-import type { AzureRmConnection } from '../../shared/azure/serviceConnection';
 import { ArmRouter } from './arm/armRouter';
 import { FaultInjector } from './arm/faults';
 import { galleryVersionsProvider, type ReplicationControl } from './arm/providers/galleryVersions';
@@ -20,10 +15,10 @@ import { startAzurite, type AzuriteInstance } from './azurite';
 import { makeSelfSignedCertificate } from './certs';
 import { LocalDevOps } from './devops';
 import { LocalEntra } from './entra';
-import type { LocalAnswer, LocalRequest, RouteHandler } from './http';
+import { httpFront, listen, type FrontOptions, type RecordedExchange } from './front';
 
-export type ConnectionKind = 'secret' | 'certificate' | 'managedIdentity' | 'federated';
-export const CONNECTION_KINDS: ConnectionKind[] = ['secret', 'certificate', 'managedIdentity', 'federated'];
+export type { RecordedExchange } from './front';
+import type { RouteHandler } from './http';
 
 export interface LocalAzureOptions {
   persistence?: 'memory' | 'disk';
@@ -37,16 +32,6 @@ export interface LocalAzureOptions {
   record?: boolean;
   /** How long each target region of a gallery image version takes to replicate (default 60 ms). */
   replicationRegionMs?: number;
-}
-
-export interface RecordedExchange {
-  method: string;
-  url: string;
-  requestHeaders: Record<string, string>;
-  requestBody: unknown;
-  status: number;
-  responseHeaders: Record<string, string>;
-  responseBody: unknown;
 }
 
 export interface LocalAzure {
@@ -77,10 +62,6 @@ export interface LocalAzure {
   replication: ReplicationControl;
   requests: { method: string; path: string; status: number }[];
   recorded: RecordedExchange[];
-  connection(kind: ConnectionKind, id?: string): AzureRmConnection;
-  serviceConnectionEnv(kind: ConnectionKind, id?: string): Record<string, string>;
-  /** A ready AzureContext for library tests (secret principal unless told otherwise). */
-  context(options?: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean }): AzureContext;
   /** ARM id of an Azurite account as the local Azure places it (see storageAccounts). */
   storageAccountId(name: string): string;
   /** Where a disk's bytes live (an Azurite page blob), for tests that compare content. */
@@ -102,32 +83,6 @@ const LOCATIONS = [
   'swedencentral',
   'japaneast',
 ];
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: http.ServerResponse, answer: LocalAnswer): void {
-  const headers: Record<string, string> = { ...(answer.headers ?? {}) };
-  let payload: string | undefined;
-  if (answer.body !== undefined) {
-    payload = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    headers['Content-Type'] ??= 'application/json; charset=utf-8';
-  }
-  res.writeHead(answer.status, headers);
-  res.end(payload);
-}
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-}
 
 /**
  * Starts the local Azure: one HTTPS server for ARM, Entra ID and the Azure DevOps OIDC endpoint (routed by
@@ -198,51 +153,18 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
         }
       : undefined;
   const routes: RouteHandler[] = [devops.handle, entra.handle, metadata, (req) => arm.handle(req)];
+  const front: FrontOptions = {
+    faults,
+    requests,
+    recorded: options.record ? recorded : undefined,
+    baseUrl: () => baseUrl,
+  };
 
-  const handler =
-    (routeList: RouteHandler[]) => async (req: http.IncomingMessage, res: http.ServerResponse) => {
-      // A path starting '//' would parse as a host; ARM treats repeated slashes as one.
-      const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://127.0.0.1');
-      const method = req.method ?? 'GET';
-      if (faults.take(method, url.pathname, ['reset'])) {
-        req.socket.destroy();
-        return;
-      }
-      try {
-        const body = await readBody(req);
-        const local: LocalRequest = { method, url, headers: req.headers, body };
-        let answer: LocalAnswer | undefined;
-        for (const route of routeList) {
-          answer = await route(local);
-          if (answer) break;
-        }
-        answer ??= {
-          status: 404,
-          body: { error: { code: 'NotFound', message: `No route for ${method} ${url.pathname}` } },
-        };
-        requests.push({ method, path: url.pathname, status: answer.status });
-        if (options.record && url.pathname.startsWith('/subscriptions/')) {
-          recorded.push({
-            method,
-            url: `${baseUrl}${req.url}`,
-            requestHeaders: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-            requestBody: body.length ? (JSON.parse(body.toString()) as unknown) : undefined,
-            status: answer.status,
-            responseHeaders: answer.headers ?? {},
-            responseBody: answer.body,
-          });
-        }
-        send(res, answer);
-      } catch (e) {
-        send(res, {
-          status: 500,
-          body: { error: { code: 'InternalServerError', message: (e as Error).message } },
-        });
-      }
-    };
-
-  const server = https.createServer({ cert: serverCert.certPem, key: serverCert.keyPem }, handler(routes));
-  const imds = http.createServer(handler([entra.handleImds]));
+  const server = https.createServer(
+    { cert: serverCert.certPem, key: serverCert.keyPem },
+    httpFront(routes, front),
+  );
+  const imds = http.createServer(httpFront([entra.handleImds], front));
   const port = await listen(server);
   const imdsPort = await listen(imds);
   baseUrl = `https://127.0.0.1:${port}`;
@@ -262,56 +184,6 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     diskBlobs = disks.blobs;
   }
   const preexisting = new Set<string>();
-
-  const federatedSubject = (id: string) =>
-    entra.addFederatedSubject(
-      principals.federated.clientId,
-      devops.issuer,
-      devops.subjectFor(id),
-      devops.key.publicKey,
-    );
-
-  const connection = (kind: ConnectionKind, id = `local-azure-${kind}`): AzureRmConnection => {
-    const base = {
-      name: `ConnectedServiceName (${id})`,
-      tenantId: entra.tenantId,
-      subscriptionId,
-      environment: 'AzureStack',
-      resourceManagerUrl: `${baseUrl}/`,
-      authorityHost: entra.authorityHost,
-      audience: `${baseUrl}/`,
-    };
-    switch (kind) {
-      case 'secret':
-        return {
-          ...base,
-          scheme: 'ServicePrincipal',
-          clientId: principals.secret.clientId,
-          clientSecret: principals.secret.clientSecret,
-        };
-      case 'certificate':
-        return {
-          ...base,
-          scheme: 'ServicePrincipal',
-          clientId: principals.certificate.clientId,
-          certificatePem: principals.certificate.certificatePem,
-        };
-      case 'managedIdentity':
-        return { ...base, scheme: 'ManagedServiceIdentity', clientId: principals.managedIdentity.clientId };
-      case 'federated':
-        federatedSubject(id);
-        return {
-          ...base,
-          scheme: 'WorkloadIdentityFederation',
-          clientId: principals.federated.clientId,
-          oidc: {
-            requestUri: devops.requestUri,
-            serviceConnectionId: id,
-            systemAccessToken: devops.jobAccessToken,
-          },
-        };
-    }
-  };
 
   const local: LocalAzure = {
     armUrl: baseUrl,
@@ -333,69 +205,6 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     replication,
     requests,
     recorded,
-    connection,
-    serviceConnectionEnv(kind, id = `local-azure-${kind}`) {
-      const conn = connection(kind, id);
-      const params: Record<string, string> = { tenantid: conn.tenantId };
-      if (conn.clientId) params.serviceprincipalid = conn.clientId;
-      if (kind === 'secret')
-        Object.assign(params, { authenticationType: 'spnKey', serviceprincipalkey: conn.clientSecret! });
-      if (kind === 'certificate') {
-        Object.assign(params, {
-          authenticationType: 'spnCertificate',
-          servicePrincipalCertificate: conn.certificatePem!,
-        });
-      }
-      if (kind === 'federated') {
-        Object.assign(params, {
-          workloadIdentityFederationIssuer: devops.issuer,
-          workloadIdentityFederationSubject: devops.subjectFor(id),
-        });
-      }
-      const data: Record<string, string> = {
-        subscriptionId,
-        subscriptionName: 'Local Azure images',
-        environment: 'AzureStack',
-        environmentAuthorityUrl: entra.authorityHost,
-        activeDirectoryServiceEndpointResourceId: `${baseUrl}/`,
-        scopeLevel: 'Subscription',
-      };
-      const env: Record<string, string> = {
-        [`ENDPOINT_URL_${id}`]: `${baseUrl}/`,
-        [`ENDPOINT_AUTH_${id}`]: JSON.stringify({ parameters: params, scheme: conn.scheme }),
-        [`ENDPOINT_AUTH_SCHEME_${id}`]: conn.scheme,
-        NODE_EXTRA_CA_CERTS: serverCert.certPath,
-        SYSTEM_OIDCREQUESTURI: devops.requestUri,
-        ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({
-          parameters: { AccessToken: devops.jobAccessToken },
-          scheme: 'OAuth',
-        }),
-        ENDPOINT_AUTH_PARAMETER_SYSTEMVSSCONNECTION_ACCESSTOKEN: devops.jobAccessToken,
-        AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${imdsPort}`,
-      };
-      for (const [k, v] of Object.entries(params))
-        env[`ENDPOINT_AUTH_PARAMETER_${id}_${k.toUpperCase()}`] = v;
-      for (const [k, v] of Object.entries(data)) env[`ENDPOINT_DATA_${id}_${k.toUpperCase()}`] = v;
-      return env;
-    },
-    context(opts = {}) {
-      const kind = opts.kind ?? 'secret';
-      if (kind === 'managedIdentity')
-        process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = `http://127.0.0.1:${imdsPort}`;
-      if (kind === 'federated') process.env.SYSTEM_OIDCREQUESTURI = devops.requestUri;
-      const conn = connection(kind);
-      return {
-        credential: createCredential(conn, { tlsOptions: { ca: serverCert.certPem } }),
-        subscriptionId,
-        resourceManagerUrl: conn.resourceManagerUrl,
-        audience: conn.audience,
-        userAgentPrefix: 'VMImageLifecycle-tests/0',
-        logger: opts.logger ?? silentLogger,
-        httpDebug: opts.httpDebug,
-        pollIntervalMs: 20,
-        trustedCaPem: serverCert.certPem,
-      };
-    },
     storageAccountId(name) {
       const account = blob && storageAccounts(blob).find((a) => a.name === name);
       if (!account) throw new Error(`the local Azure has no storage account '${name}'`);

@@ -3,7 +3,8 @@ import { ComputeManagementClient } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { armClientOptions, computeClient } from '../../shared/azure/clients';
 import { createCredential } from '../../shared/azure/auth';
-import { CONNECTION_KINDS, startLocalAzure, type LocalAzure } from './index';
+import { startLocalAzure, type LocalAzure } from './index';
+import { CONNECTION_KINDS, localConnection, localContext } from '../harness/connections';
 
 describe('local Azure', function () {
   this.timeout(60_000);
@@ -25,7 +26,7 @@ describe('local Azure', function () {
 
   for (const kind of CONNECTION_KINDS) {
     it(`signs in with ${kind} and lists galleries through the real SDK`, async () => {
-      const client = computeClient(azure.context({ kind }));
+      const client = computeClient(localContext(azure, { kind }));
       const items = [];
       for await (const g of client.galleries.list()) items.push(g);
       assert.deepEqual(items, []);
@@ -33,7 +34,7 @@ describe('local Azure', function () {
   }
 
   it('workload identity federation asks Azure DevOps for a fresh assertion for every token it acquires', async () => {
-    const ctx = azure.context({ kind: 'federated' });
+    const ctx = localContext(azure, { kind: 'federated' });
     const issuedBefore = azure.devops.issued;
     const requestsBefore = azure.entra.tokenRequests.filter((r) => r.kind === 'federated').length;
     await ctx.credential.getToken(`${azure.audience}.default`);
@@ -46,7 +47,7 @@ describe('local Azure', function () {
   });
 
   it('refuses a wrong client secret as Entra does', async () => {
-    const conn = { ...azure.connection('secret'), clientSecret: 'not-the-secret' };
+    const conn = { ...localConnection(azure, 'secret'), clientSecret: 'not-the-secret' };
     const credential = createCredential(conn, { tlsOptions: { ca: azure.caCertPem } });
     await assert.rejects(credential.getToken(`${azure.audience}.default`), /AADSTS7000215/);
   });
@@ -58,7 +59,7 @@ describe('local Azure', function () {
         expiresOnTimestamp: Date.now() + 3600_000,
       }),
     };
-    const ctx = azure.context();
+    const ctx = localContext(azure);
     const client = new ComputeManagementClient(forged, azure.subscriptionId, armClientOptions(ctx));
     const error = await client.galleries.get('rg', 'g').catch((e: unknown) => e);
     assert.ok(isRestError(error));

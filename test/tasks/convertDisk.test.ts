@@ -11,6 +11,7 @@ import {
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import { describeRun, runTask } from '../harness/runTask';
 import { makeTestImages, requireQemuImg } from '../unit/vhd/qemuImages';
+import { serviceConnectionEnv } from '../harness/connections';
 
 const CONNECTION_ID = 'conn';
 
@@ -44,7 +45,7 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     ...overrides,
   });
   const env = (extra: Record<string, string> = {}) => ({
-    ...azure.serviceConnectionEnv('federated', CONNECTION_ID),
+    ...serviceConnectionEnv(azure, 'federated', CONNECTION_ID),
     VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
     ...extra,
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import type { StoredResource } from '../local-azure/arm/store';
 import { describeRun, leakedSecrets, runTask, type TaskRun } from '../harness/runTask';
+import { serviceConnectionEnv } from '../harness/connections';
 
 const CONNECTION_ID = 'conn';
 const RG = 'rg-gallery';
@@ -84,7 +85,7 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
     const result = await runTask('ShareToGallery', {
       inputs: taskInputs,
       env: {
-        ...azure.serviceConnectionEnv('secret', CONNECTION_ID),
+        ...serviceConnectionEnv(azure, 'secret', CONNECTION_ID),
         VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.03',
         BUILD_BUILDNUMBER: '20261125.7',
         ...env,

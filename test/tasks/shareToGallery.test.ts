@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import {
-  CONNECTION_KINDS,
-  startLocalAzure,
-  type ConnectionKind,
-  type LocalAzure,
-} from '../local-azure/index';
+import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
+import { CONNECTION_KINDS, serviceConnectionEnv, type ConnectionKind } from '../harness/connections';
 
 const CONNECTION_ID = 'conn';
 
@@ -77,7 +73,7 @@ describe('ShareToGallery task (bundle through the harness against local Azure)',
     const result = await runTask('ShareToGallery', {
       inputs,
       env: {
-        ...azure.serviceConnectionEnv(kind, CONNECTION_ID),
+        ...serviceConnectionEnv(azure, kind, CONNECTION_ID),
         VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
         ...extraEnv,
       },
@@ -201,7 +197,7 @@ describe('ShareToGallery task (bundle through the harness against local Azure)',
   describe('bad service connections', () => {
     it("a wrong client secret fails with Entra's reason, naming the connection, and never prints the secret", async () => {
       const env = withAuthParameter(
-        azure.serviceConnectionEnv('secret', CONNECTION_ID),
+        serviceConnectionEnv(azure, 'secret', CONNECTION_ID),
         'serviceprincipalkey',
         'wrong-secret-value-123',
       );
@@ -213,7 +209,7 @@ describe('ShareToGallery task (bundle through the harness against local Azure)',
 
     it('a missing secret names the connection', async () => {
       const env = withAuthParameter(
-        azure.serviceConnectionEnv('secret', CONNECTION_ID),
+        serviceConnectionEnv(azure, 'secret', CONNECTION_ID),
         'serviceprincipalkey',
         undefined,
       );
@@ -226,7 +222,7 @@ describe('ShareToGallery task (bundle through the harness against local Azure)',
     });
 
     it('an unknown scheme names the connection', async () => {
-      const env = azure.serviceConnectionEnv('secret', CONNECTION_ID);
+      const env = serviceConnectionEnv(azure, 'secret', CONNECTION_ID);
       env[`ENDPOINT_AUTH_SCHEME_${CONNECTION_ID}`] = 'UsernamePassword';
       const result = await runTask('ShareToGallery', { inputs: definitionInputs(), env });
       assert.equal(result.result, 'Failed', describeRun(result));
@@ -238,7 +234,7 @@ describe('ShareToGallery task (bundle through the harness against local Azure)',
 
     it("a wrong tenant fails with Entra's unknown-tenant error", async () => {
       const env = withAuthParameter(
-        azure.serviceConnectionEnv('secret', CONNECTION_ID),
+        serviceConnectionEnv(azure, 'secret', CONNECTION_ID),
         'tenantid',
         '00000000-0000-0000-0000-000000000000',
       );

@@ -14,6 +14,7 @@ import { uploadVhdToManagedDisk, type UploadVhdOptions } from '../../../shared/d
 import { InputError } from '../../../shared/validation/inputError';
 import { startLocalAzure, type LocalAzure } from '../../local-azure/index';
 import { makeTestImages, requireQemuImg } from '../../unit/vhd/qemuImages';
+import { localContext } from '../../harness/connections';
 
 const MIB = 1024 * 1024;
 
@@ -66,7 +67,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
     secrets: string[] = [],
   ) {
     try {
-      return await uploadVhdToManagedDisk(azure.context(), options(overrides), {
+      return await uploadVhdToManagedDisk(localContext(azure), options(overrides), {
         cleanup,
         onSecret: (s) => secrets.push(s),
       });
@@ -78,7 +79,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
   it('uploads only the data, leaves the disk Unattached with the file byte for byte, and revokes the SAS', async () => {
     const secrets: string[] = [];
     const result = await upload({ diskName: 'disk-fixed' }, undefined, secrets);
-    const disk = await computeClient(azure.context()).disks.get(rg, 'disk-fixed');
+    const disk = await computeClient(localContext(azure)).disks.get(rg, 'disk-fixed');
     assert.equal(disk.diskState, 'Unattached');
     assert.equal(disk.hyperVGeneration, 'V2');
     assert.equal(disk.osType, 'Linux');
@@ -113,8 +114,8 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
   });
 
   it('resumes a disk left in ActiveUpload by a killed run, sending only ranges that differ', async () => {
-    const client = computeClient(azure.context());
-    const ctx = azure.context();
+    const client = computeClient(localContext(azure));
+    const ctx = localContext(azure);
     const size = 24 * MIB + 512;
     await client.disks.createOrUpdate(
       rg,
@@ -151,7 +152,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
 
   it('revokes access when the upload is cancelled', async () => {
     const controller = new AbortController();
-    const ctx = { ...azure.context(), abortSignal: controller.signal };
+    const ctx = { ...localContext(azure), abortSignal: controller.signal };
     const cleanup = new CleanupStack(silentLogger);
     const run = uploadVhdToManagedDisk(ctx, options({ diskName: 'disk-cancel', concurrency: 1 }), {
       cleanup,
@@ -163,7 +164,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
     const report = await cleanup.unwind({ cancelled: true, budgetMs: 5_000 });
     assert.deepEqual(report.removed, ['write access (SAS) to disk disk-cancel']);
     assert.notEqual(
-      (await computeClient(azure.context()).disks.get(rg, 'disk-cancel')).diskState,
+      (await computeClient(localContext(azure)).disks.get(rg, 'disk-cancel')).diskState,
       'ActiveUpload',
     );
   });

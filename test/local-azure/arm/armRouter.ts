@@ -3,9 +3,10 @@ import { bearerToken, jsonBody, type LocalAnswer, type LocalRequest } from '../h
 import type { LocalEntra } from '../entra';
 import { ArmError, armErrors } from './errors';
 import { handleRoleAssignments } from './roleAssignments';
+import { ResourceGroups, resourceGroupId } from './resourceGroups';
 import type { FaultInjector } from './faults';
 import { OperationEngine, type Operation } from './operations';
-import { ResourceStore, resourceBody, type StoredResource } from './store';
+import { ResourceStore, listAnswer, resourceBody, type StoredResource } from './store';
 import type { ResourceTypeSpec } from './providers/types';
 
 export interface ArmOptions {
@@ -52,7 +53,18 @@ export class ArmRouter {
   readonly operations = new OperationEngine();
   private readonly types = new Map<string, ResourceTypeSpec>();
 
-  constructor(private readonly options: ArmOptions) {}
+  private readonly resourceGroups: ResourceGroups;
+
+  constructor(private readonly options: ArmOptions) {
+    this.resourceGroups = new ResourceGroups({
+      store: this.store,
+      operations: this.operations,
+      typeSpec: (type) => this.typeSpec(type),
+      baseUrl: options.baseUrl,
+      operationDelayMs: options.operationDelayMs,
+      retryAfterSeconds: options.retryAfterSeconds,
+    });
+  }
 
   register(spec: ResourceTypeSpec): void {
     this.types.set(spec.type.toLowerCase(), spec);
@@ -66,11 +78,23 @@ export class ArmRouter {
     return { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': randomUUID(), ...extra };
   }
 
-  private lroHeaders(sub: string, provider: string, op: Operation): Record<string, string> {
-    const base = `${this.options.baseUrl()}/subscriptions/${sub}/providers/${provider}/locations/local/`;
+  /**
+   * Polling URLs as Azure builds them: under the provider, in the resource's own region, with the api-version of
+   * the request that started the operation.
+   */
+  private lroHeaders(
+    req: LocalRequest,
+    sub: string,
+    provider: string,
+    resource: StoredResource,
+    op: Operation,
+  ): Record<string, string> {
+    const region = resource.location ?? this.options.locations[0];
+    const apiVersion = encodeURIComponent(req.url.searchParams.get('api-version') ?? '');
+    const base = `${this.options.baseUrl()}/subscriptions/${sub}/providers/${provider}/locations/${region}/`;
     const h: Record<string, string> = {
-      'Azure-AsyncOperation': `${base}operations/${op.id}?api-version=2024-03-01`,
-      Location: `${base}operationResults/${op.id}?api-version=2024-03-01`,
+      'Azure-AsyncOperation': `${base}operations/${op.id}?api-version=${apiVersion}`,
+      Location: `${base}operationResults/${op.id}?api-version=${apiVersion}`,
     };
     if (this.options.retryAfterSeconds > 0) h['Retry-After'] = String(this.options.retryAfterSeconds);
     return h;
@@ -179,11 +203,11 @@ export class ArmRouter {
           },
         };
       if (p.rest[0].toLowerCase() === 'locations') return this.listLocations(subId);
-      if (p.rest[0].toLowerCase() === 'resourcegroups') return this.listResourceGroups(subId);
+      if (p.rest[0].toLowerCase() === 'resourcegroups') return this.resourceGroups.list(subId);
       if (p.rest[0].toLowerCase() === 'operationresults' && p.rest[1]) return this.operationResult(p.rest[1]);
     }
     if (p.resourceGroup !== undefined && !p.provider)
-      return this.resourceGroup(req, subId, p.resourceGroup, p.rest);
+      return this.resourceGroups.handle(req, subId, p.resourceGroup, p.rest);
     if (p.provider && !p.resourceGroup) {
       if (p.rest[0]?.toLowerCase() === 'locations' && p.rest[2]) {
         const kind = p.rest[2].toLowerCase();
@@ -222,7 +246,7 @@ export class ArmRouter {
   }
 
   private list(items: StoredResource[]): LocalAnswer {
-    return { status: 200, body: { value: items.map(resourceBody) } };
+    return listAnswer(items);
   }
 
   private listLocations(sub: string): LocalAnswer {
@@ -242,101 +266,7 @@ export class ArmRouter {
   }
 
   private rgId(sub: string, rg: string): string {
-    return `/subscriptions/${sub}/resourceGroups/${rg}`;
-  }
-
-  private listResourceGroups(sub: string): LocalAnswer {
-    return this.list(
-      this.store
-        .all()
-        .filter(
-          (r) =>
-            r.type === 'Microsoft.Resources/resourceGroups' &&
-            r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`.toLowerCase()),
-        ),
-    );
-  }
-
-  private resourceGroup(req: LocalRequest, sub: string, rg: string, rest: string[]): LocalAnswer {
-    const id = this.rgId(sub, rg);
-    const existing = this.store.get(id);
-    if (rest.length > 0) {
-      if (rest[0].toLowerCase() === 'resources' && req.method === 'GET') {
-        if (!existing) throw armErrors.resourceGroupNotFound(rg);
-        return this.list(this.store.descendants(existing.id));
-      }
-      throw new ArmError(
-        404,
-        'InvalidResourceType',
-        `The resource path '${req.url.pathname}' is not supported.`,
-      );
-    }
-    switch (req.method) {
-      case 'GET':
-      case 'HEAD':
-        if (!existing) {
-          if (req.method === 'HEAD') return { status: 404 };
-          throw armErrors.resourceGroupNotFound(rg);
-        }
-        return req.method === 'HEAD' ? { status: 204 } : { status: 200, body: resourceBody(existing) };
-      case 'PUT': {
-        const body = (jsonBody(req) ?? {}) as { location?: string; tags?: Record<string, string> };
-        if (!body.location)
-          throw armErrors.invalidParameter(
-            "The 'location' property is required for a resource group.",
-            'location',
-          );
-        if (!/^[-\w._()]{1,90}$/.test(rg) || rg.endsWith('.')) {
-          throw new ArmError(
-            400,
-            'InvalidResourceGroup',
-            `The provided resource group name '${rg}' has these invalid characters.`,
-          );
-        }
-        if (existing && existing.location !== body.location.toLowerCase().replace(/\s/g, '')) {
-          throw new ArmError(
-            409,
-            'InvalidResourceGroupLocation',
-            `Invalid resource group location '${body.location}'. The Resource group already exists in location '${existing.location}'.`,
-          );
-        }
-        const resource: StoredResource = {
-          id: existing?.id ?? id,
-          name: existing?.name ?? rg,
-          type: 'Microsoft.Resources/resourceGroups',
-          location: body.location.toLowerCase().replace(/\s/g, ''),
-          tags: body.tags ?? existing?.tags,
-          properties: { provisioningState: 'Succeeded' },
-          preexisting: existing?.preexisting,
-        };
-        this.store.put(resource);
-        return { status: existing ? 200 : 201, body: resourceBody(resource) };
-      }
-      case 'DELETE': {
-        if (!existing) throw armErrors.resourceGroupNotFound(rg);
-        existing.properties.provisioningState = 'Deleting';
-        const op = this.operations.start({
-          kind: 'delete',
-          resourceId: existing.id,
-          finishAt: Date.now() + this.options.operationDelayMs,
-          complete: () => {
-            for (const child of this.store.descendants(existing.id)) {
-              this.store.delete(child.id);
-              this.typeSpec(child.type)?.onDeleted?.(child, this.store);
-            }
-            this.store.delete(existing.id);
-          },
-        });
-        const headers: Record<string, string> = {
-          Location: `${this.options.baseUrl()}/subscriptions/${sub}/operationresults/${op.id}?api-version=2022-09-01`,
-        };
-        if (this.options.retryAfterSeconds > 0)
-          headers['Retry-After'] = String(this.options.retryAfterSeconds);
-        return { status: 202, headers };
-      }
-      default:
-        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
-    }
+    return resourceGroupId(sub, rg);
   }
 
   private operationStatus(opId: string): LocalAnswer {
@@ -452,7 +382,7 @@ export class ArmRouter {
           complete: answer.async.complete,
           error: failure?.error ?? answer.async.error,
         });
-        return { status: 202, headers: this.lroHeaders(sub, provider, op) };
+        return { status: 202, headers: this.lroHeaders(req, sub, provider, existing, op) };
       }
       return { status: answer.status ?? 200, body: answer.body };
     }
@@ -544,7 +474,7 @@ export class ArmRouter {
     return {
       status: created ? 201 : 200,
       body: this.present(spec, written, new URLSearchParams()),
-      headers: this.lroHeaders(t.sub, t.provider, op),
+      headers: this.lroHeaders(req, t.sub, t.provider, written, op),
     };
   }
 
@@ -580,6 +510,6 @@ export class ArmRouter {
         existing.properties.provisioningState = previousState;
       },
     });
-    return { status: 202, headers: this.lroHeaders(t.sub, t.provider, op) };
+    return { status: 202, headers: this.lroHeaders(req, t.sub, t.provider, existing, op) };
   }
 }

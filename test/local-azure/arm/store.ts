@@ -21,6 +21,11 @@ export function resourceBody(r: StoredResource): Record<string, unknown> {
   return body;
 }
 
+/** ARM's list answer: `{ value: [...] }` (one page: the local Azure never needs nextLink). */
+export function listAnswer(items: StoredResource[]): { status: number; body: { value: unknown[] } } {
+  return { status: 200, body: { value: items.map(resourceBody) } };
+}
+
 /** Resources keyed by lower-cased id: ARM ids are case-insensitive but answers keep the caller's casing. */
 export class ResourceStore {
   private readonly items = new Map<string, StoredResource>();
