@@ -76,7 +76,7 @@ async function fixedVhdFor(
   const exists = await fs.stat(options.vhdPath).catch(() => undefined);
   if (!exists?.isFile())
     throw new InputError('vhdPath', `file '${options.vhdPath}' does not exist on the agent`);
-  const info = await inspectImageFile(options.vhdPath);
+  const info = await inspectImageFile(options.vhdPath).catch(asInputError);
   if (info.format === 'vhd-fixed') {
     try {
       await validateFixedVhd(options.vhdPath);
@@ -87,6 +87,14 @@ async function fixedVhdFor(
     }
   } else if (!options.convert) {
     await validateFixedVhd(options.vhdPath).catch(asInputError);
+  }
+  if (info.format === 'raw' && info.fileBytes % 512 !== 0) {
+    asInputError(
+      new VhdError(
+        'NotSectorAligned',
+        `'${options.vhdPath}' is taken for a raw disk image, but its size (${info.fileBytes} bytes) is not a whole number of 512-byte sectors: a disk image is made of whole sectors, so this file is cut short or is not a disk image`,
+      ),
+    );
   }
   if (info.format === 'vhd-differencing')
     asInputError(

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs/promises';
-import { DiskType, FOOTER_SIZE, parseFooter, type VhdFooter } from './footer';
+import { COOKIE, DiskType, FOOTER_SIZE, parseFooter, type VhdFooter } from './footer';
 import { checkFixedFooter } from './fixedFooter';
 import { VhdError } from './vhdError';
 
@@ -20,6 +20,29 @@ async function readAt(handle: fs.FileHandle, position: number, length: number): 
   return buffer.subarray(0, bytesRead);
 }
 
+/** How far from the end a displaced footer is looked for: a cut or padded VHD moves it by a few bytes or sectors. */
+const DAMAGE_SCAN_BYTES = 1024 * 1024;
+
+/**
+ * A file with no footer in its last 512 bytes but a VHD footer (cookie, features, format version) elsewhere in its
+ * tail is a VHD that was cut short or padded, not a raw disk: converting it would keep the old footer's remains as
+ * disk data. Refused, saying where the footer was found.
+ */
+async function refuseDamagedVhd(handle: fs.FileHandle, path: string, size: number): Promise<void> {
+  const start = Math.max(0, size - DAMAGE_SCAN_BYTES);
+  const tail = await readAt(handle, start, size - start);
+  // Cookie, then features (always 2: reserved bit set) and file format version 1.0, as every VHD footer has.
+  const signature = Buffer.concat([Buffer.from(COOKIE, 'latin1'), Buffer.from([0, 0, 0, 2, 0, 1, 0, 0])]);
+  const at = tail.lastIndexOf(signature);
+  if (at < 0) return;
+  const offset = start + at;
+  const distance = size - FOOTER_SIZE - offset;
+  throw new VhdError(
+    'Damaged',
+    `'${path}' is a damaged VHD: its footer (cookie '${COOKIE}') is at byte ${offset}, ${Math.abs(distance)} bytes ${distance > 0 ? 'before' : 'after'} where it belongs (the last 512 bytes); the file was ${distance > 0 ? 'padded or appended to' : 'cut short'}. Copy the VHD again from its source; it is not converted as a raw disk`,
+  );
+}
+
 /** What kind of image a file is, from its signatures (never from its extension). */
 export async function inspectImageFile(path: string): Promise<ImageFileInfo> {
   const handle = await fs.open(path, 'r');
@@ -33,7 +56,10 @@ export async function inspectImageFile(path: string): Promise<ImageFileInfo> {
       size >= FOOTER_SIZE ? await readAt(handle, size - FOOTER_SIZE, FOOTER_SIZE) : Buffer.alloc(0);
     // Dynamic disks keep a footer copy at offset 0; a truncated one may have lost the one at the end.
     const footer = parseFooter(tail) ?? parseFooter(head);
-    if (!footer) return { path, format: 'raw', fileBytes: size, virtualBytes: size };
+    if (!footer) {
+      await refuseDamagedVhd(handle, path, size);
+      return { path, format: 'raw', fileBytes: size, virtualBytes: size };
+    }
     const format: ImageFormat =
       footer.diskType === DiskType.Fixed
         ? 'vhd-fixed'

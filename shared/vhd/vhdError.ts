@@ -5,6 +5,8 @@ export type VhdErrorCode =
   | 'Unaligned'
   | 'BadChecksum'
   | 'Truncated'
+  | 'Damaged'
+  | 'NotSectorAligned'
   | 'TooSmall'
   | 'TooLarge'
   | 'UnsupportedFormat'

@@ -34,6 +34,17 @@ export interface LocalAzureOptions {
   replicationRegionMs?: number;
 }
 
+/** One resource as the audit sees it: what a leak check needs, beyond what ARM's GET shows. */
+export interface AuditEntry {
+  id: string;
+  type: string;
+  provisioningState?: string;
+  /** Managed disks: ReadyToUpload, ActiveUpload, ActiveSAS, Unattached, ... */
+  diskState?: string;
+  /** A disk or snapshot whose access SAS (read or write) is still valid. */
+  openAccess?: boolean;
+}
+
 export interface LocalAzure {
   armUrl: string;
   /** Token audience ARM accepts (armUrl with a trailing slash). */
@@ -69,7 +80,7 @@ export interface LocalAzure {
   /** A resource group the test's user already has (a fixture, left out of `audit({ created: true })`). */
   resourceGroup(name: string, location?: string, subscriptionId?: string): string;
   /** Every resource that exists now; `created` leaves out what the local Azure made itself at start. */
-  audit(options?: { created?: boolean }): { id: string; type: string; provisioningState?: string }[];
+  audit(options?: { created?: boolean }): AuditEntry[];
   stop(): Promise<void>;
 }
 
@@ -232,11 +243,20 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       return arm.store
         .all()
         .filter((r) => !opts.created || !preexisting.has(r.id.toLowerCase()))
-        .map((r) => ({
-          id: r.id,
-          type: r.type,
-          provisioningState: r.properties.provisioningState as string | undefined,
-        }));
+        .map((r) => {
+          const diskState = r.properties.diskState as string | undefined;
+          return {
+            id: r.id,
+            type: r.type,
+            provisioningState: r.properties.provisioningState as string | undefined,
+            ...(diskState === undefined
+              ? {}
+              : {
+                  diskState,
+                  openAccess: ['ActiveUpload', 'ActiveSAS', 'ActiveSASFrozen'].includes(diskState),
+                }),
+          };
+        });
     },
     async stop() {
       const closed = Promise.all([

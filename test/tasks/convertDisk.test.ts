@@ -24,6 +24,13 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
   before(async function () {
     requireQemuImg(this);
     ({ dir } = makeTestImages('convert-task-'));
+    // A fixed VHD whose last 100 bytes were lost in a copy, and a raw image that is not whole sectors.
+    const fixed = fs.readFileSync(file('fixed.vhd'));
+    fs.writeFileSync(file('cut.vhd'), fixed.subarray(0, fixed.length - 100));
+    fs.writeFileSync(
+      file('odd.raw'),
+      Buffer.concat([fs.readFileSync(file('data.raw')), Buffer.alloc(100, 0x5a)]),
+    );
     azure = await startLocalAzure();
     azure.resourceGroup('rg-disks');
   });
@@ -388,6 +395,16 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
         /Input 'vhdPath': .* not a whole number of MiB/,
       ],
       [
+        'a VHD cut short, with conversion on (never taken for a raw disk)',
+        { vhdPath: '$cut.vhd' },
+        /Input 'vhdPath': .*cut\.vhd' is a damaged VHD: its footer \(cookie 'conectix'\) is at byte \d+, 100 bytes after where it belongs .* cut short/,
+      ],
+      [
+        'a raw image that is not a whole number of sectors',
+        { vhdPath: '$odd.raw' },
+        /Input 'vhdPath': .*odd\.raw' is taken for a raw disk image, but its size \(25165924 bytes\) is not a whole number of 512-byte sectors/,
+      ],
+      [
         'SAS duration above 60 days',
         { sasDuration: '61d' },
         /Input 'sasDuration': 61d is longer than the allowed 5184000 seconds/,
@@ -475,7 +492,14 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
         assert.equal(run.result, 'Failed', describeRun(run));
         assert.match(run.resultMessage ?? '', message);
         assert.equal(azure.audit().length, before, 'no disk was created');
-        assert.ok(!azure.audit().some((r) => /ActiveUpload|ActiveSAS/.test(String(r.provisioningState))));
+        assert.deepEqual(
+          azure
+            .audit()
+            .filter((r) => r.openAccess)
+            .map((r) => `${r.id} ${r.diskState}`),
+          [],
+          'no disk or snapshot is left with an open SAS',
+        );
       });
     }
   });
