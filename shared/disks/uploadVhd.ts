@@ -72,6 +72,7 @@ function asInputError(e: unknown): never {
 async function fixedVhdFor(
   options: UploadVhdOptions,
   hooks: UploadVhdHooks,
+  signal: AbortSignal | undefined,
 ): Promise<{ path: string; converted?: string }> {
   const exists = await fs.stat(options.vhdPath).catch(() => undefined);
   if (!exists?.isFile())
@@ -114,7 +115,7 @@ async function fixedVhdFor(
       rangesTotal: 0,
     });
   const convert = info.format === 'vhdx' || info.format === 'qcow2' ? convertWithQemuImg : convertToFixedVhd;
-  await convert(options.vhdPath, output, { onProgress }).catch(asInputError);
+  await convert(options.vhdPath, output, { onProgress, signal }).catch(asInputError);
   return { path: output, converted: info.format };
 }
 
@@ -131,7 +132,7 @@ export async function uploadVhdToManagedDisk(
   hooks: UploadVhdHooks,
 ): Promise<UploadVhdResult> {
   const started = Date.now();
-  const source = await fixedVhdFor(options, hooks);
+  const source = await fixedVhdFor(options, hooks, ctx.abortSignal);
   const { size: fileBytes } = await fs.stat(source.path);
   try {
     checkUploadSize(fileBytes);

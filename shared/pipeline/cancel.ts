@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-
 /**
  * The agent cancels a task with SIGINT, then SIGTERM after ~7.5 s and a kill ~2.5 s later. One controller
  * turns the first signal into an AbortSignal every SDK call and poller already honours.
@@ -21,13 +19,4 @@ export function cancellationOnSignals(signals: NodeJS.Signals[] = ['SIGINT', 'SI
     receivedSignal: () => received,
     dispose: () => signals.forEach((s) => process.off(s, onSignal)),
   };
-}
-
-/** Node does not forward signals to children: packer, azcopy and qemu-img must be told themselves. */
-export function forwardAbortToChild(signal: AbortSignal, child: ChildProcess): void {
-  const onAbort = () => {
-    if (child.exitCode === null) child.kill('SIGINT');
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  child.once('exit', () => signal.removeEventListener('abort', onAbort));
 }

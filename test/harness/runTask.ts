@@ -19,6 +19,11 @@ export interface TaskRun {
   errors: string[];
   commands: VsoCommand[];
   durationMs: number;
+  /** The task's process id, and when SIGINT was sent (ms since start), if it was. */
+  pid?: number;
+  cancelledAtMs?: number;
+  /** The agent's work folder, when kept (`keepWorkDir`); `_temp` inside it is Agent.TempDirectory. */
+  workDir?: string;
 }
 
 export interface RunTaskOptions {
@@ -27,6 +32,10 @@ export interface RunTaskOptions {
   timeoutMs?: number;
   /** Send SIGINT after this many ms, as the agent does when a run is cancelled. */
   cancelAfterMs?: number;
+  /** Send SIGINT as soon as the task prints a line matching this (cancel in the middle of a given step). */
+  cancelOnOutput?: RegExp;
+  /** Keep the agent's work folder (run.workDir) for the test to inspect; the test removes it. */
+  keepWorkDir?: boolean;
   /** Run a bundle elsewhere than tasks/<task>/index.js (the unpacked .vsix). */
   taskDir?: string;
 }
@@ -72,11 +81,19 @@ export async function runTask(task: string, options: RunTaskOptions): Promise<Ta
   const child = spawn(process.execPath, [bundle], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  let cancelledAtMs: number | undefined;
+  const cancel = () => {
+    if (cancelledAtMs !== undefined) return;
+    cancelledAtMs = Date.now() - started;
+    child.kill('SIGINT');
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (options.cancelOnOutput?.test(stdout)) cancel();
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timers: NodeJS.Timeout[] = [];
-  if (options.cancelAfterMs !== undefined)
-    timers.push(setTimeout(() => child.kill('SIGINT'), options.cancelAfterMs));
+  if (options.cancelAfterMs !== undefined) timers.push(setTimeout(cancel, options.cancelAfterMs));
   timers.push(setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000));
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
     child.on('close', (code, sig) => resolve([code, sig])),
@@ -96,6 +113,9 @@ export async function runTask(task: string, options: RunTaskOptions): Promise<Ta
     errors: [],
     commands,
     durationMs: Date.now() - started,
+    pid: child.pid,
+    cancelledAtMs,
+    workDir: options.keepWorkDir ? work : undefined,
   };
   for (const c of commands) {
     if (c.name === 'task.complete') {
@@ -120,7 +140,7 @@ export async function runTask(task: string, options: RunTaskOptions): Promise<Ta
       (c.props.type === 'error' ? run.errors : run.warnings).push(c.message);
     }
   }
-  fs.rmSync(work, { recursive: true, force: true });
+  if (!options.keepWorkDir) fs.rmSync(work, { recursive: true, force: true });
   return run;
 }
 

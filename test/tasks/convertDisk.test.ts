@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -10,7 +11,7 @@ import {
 } from '@azure/storage-blob';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 import { describeRun, runTask } from '../harness/runTask';
-import { makeTestImages, requireQemuImg } from '../unit/vhd/qemuImages';
+import { makeTestImages, qemuImg, requireQemuImg } from '../unit/vhd/qemuImages';
 import { serviceConnectionEnv } from '../harness/connections';
 
 const CONNECTION_ID = 'conn';
@@ -374,6 +375,59 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     );
     const again = await runTask('ConvertDisk', { inputs, env: env() });
     assert.match(again.resultMessage ?? '', /Input 'targetName': managed image 'image-task' already exists/);
+  });
+
+  it('cancelled during a qemu-img conversion: qemu-img is gone within 2 s, the partial files are deleted, nothing is created', async () => {
+    // Real qemu-img, slowed by its own rate limit so the conversion is still running when the agent cancels.
+    const realQemuImg = execFileSync('sh', ['-c', 'command -v qemu-img'], { encoding: 'utf8' }).trim();
+    const bin = file('slow-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(
+      path.join(bin, 'qemu-img'),
+      `#!/bin/sh\ncmd="$1"; shift\nexec ${realQemuImg} "$cmd" -r 2M "$@"\n`,
+      { mode: 0o755 },
+    );
+    const big = file('cancel-me.raw');
+    fs.writeFileSync(big, Buffer.alloc(96 * 1024 * 1024, 0x5a));
+    qemuImg('convert', '-f', 'raw', '-O', 'qcow2', big, file('cancel-me.qcow2'));
+    fs.rmSync(big);
+    const before = azure.audit().length;
+    const running = () =>
+      fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('cancel-me.qcow2');
+          } catch {
+            return false;
+          }
+        });
+    let seenRunning = false;
+    const watch = setInterval(() => (seenRunning ||= running().length > 0), 50);
+    const run = await runTask('ConvertDisk', {
+      inputs: inputs({ vhdPath: file('cancel-me.qcow2'), targetName: 'disk-cancelled' }),
+      env: env({ PATH: `${bin}:${process.env.PATH}` }),
+      cancelAfterMs: 2_500,
+      keepWorkDir: true,
+    }).finally(() => clearInterval(watch));
+    try {
+      assert.ok(seenRunning, 'qemu-img was converting when the task was cancelled');
+      assert.equal(run.result, 'Failed', describeRun(run));
+      assert.match(run.resultMessage ?? '', /ConvertDisk was cancelled/);
+      assert.ok(
+        run.durationMs - run.cancelledAtMs! < 2_000,
+        `the task ended ${run.durationMs - run.cancelledAtMs!} ms after SIGINT`,
+      );
+      assert.deepEqual(running(), [], 'no qemu-img outlives the task');
+      assert.deepEqual(
+        fs.readdirSync(path.join(run.workDir!, '_temp')).filter((f) => /fixed|raw/.test(f)),
+        [],
+      );
+      assert.equal(azure.audit().length, before, 'nothing was created in Azure');
+    } finally {
+      fs.rmSync(run.workDir!, { recursive: true, force: true });
+    }
   });
 
   describe('bad input: a clear error naming the input, and nothing left behind', () => {
