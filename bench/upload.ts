@@ -61,9 +61,30 @@ async function ours(
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function azcopy(azurite: AzuriteInstance, file: string, name: string, work: string): Promise<number> {
+/** azcopy as the npm package ships it, checked once: a missing library is one line naming its package. */
+let checkedExe: string | undefined;
+async function azcopyExe(): Promise<string> {
+  if (checkedExe) return checkedExe;
   const exe = (await import('@azure-tools/azcopy-linux')).AzCopyExe as string;
   fs.chmodSync(exe, 0o755);
+  try {
+    await run(exe, ['--version']);
+  } catch (e) {
+    const text = `${(e as { stderr?: string }).stderr ?? ''} ${(e as Error).message}`;
+    const library = /(lib[\w.+-]+\.so[.\d]*): cannot open shared object file/.exec(text)?.[1];
+    if (library?.startsWith('libsecret'))
+      throw new ToolMissing(
+        'azcopy needs libsecret: install the Debian package libsecret-1-0 (apt-get install -y libsecret-1-0)',
+      );
+    throw new ToolMissing(`azcopy does not start (${library ?? text.trim().split('\n')[0]})`);
+  }
+  return (checkedExe = exe);
+}
+
+class ToolMissing extends Error {}
+
+async function azcopy(azurite: AzuriteInstance, file: string, name: string, work: string): Promise<number> {
+  const exe = await azcopyExe();
   const env = { ...process.env, AZCOPY_LOG_LOCATION: work, AZCOPY_JOB_PLAN_LOCATION: work };
   const started = process.hrtime.bigint();
   await run(
@@ -88,6 +109,7 @@ async function azcopy(azurite: AzuriteInstance, file: string, name: string, work
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
+  await azcopyExe();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const azurite = await startAzurite({ persistence: 'memory' });
   try {
@@ -144,6 +166,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
+  console.error(e instanceof ToolMissing ? e.message : e);
   process.exit(1);
 });

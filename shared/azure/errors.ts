@@ -101,12 +101,16 @@ export class StepError extends Error {
   }
 }
 
-/** Runs one step of a task; an error leaves it named by the step (input errors and inner steps pass as they are). */
-export async function step<T>(description: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs one step of a task; an error leaves it named by the step. Input errors, inner steps and cancellation (the
+ * signal aborted, or an AbortError) pass as they are.
+ */
+export async function step<T>(description: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (e instanceof StepError || e instanceof InputError) throw e;
+    const cancelled = signal?.aborted || (e instanceof Error && e.name === 'AbortError');
+    if (cancelled || e instanceof StepError || e instanceof InputError) throw e;
     throw new StepError(description, e);
   }
 }

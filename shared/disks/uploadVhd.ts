@@ -5,6 +5,7 @@ import type { CleanupStack } from '../azure/cleanup';
 import { getIfExists } from '../azure/armLookup';
 import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
+import { step as namedStep } from '../azure/errors';
 import { uploadFileToPageBlob, type PageUploadProgress } from '../blobs/pageUpload';
 import { InputError } from '../validation/inputError';
 import { inspectImageFile, validateFixedVhd } from '../vhd/inspect';
@@ -140,10 +141,15 @@ export async function uploadVhdToManagedDisk(
     asInputError(e);
   }
   const client = computeClient(ctx);
-  const existing = await getIfExists(
-    () => client.disks.get(options.resourceGroup, options.diskName, { abortSignal: ctx.abortSignal }),
-    'resourceGroupName',
-    options.resourceGroup,
+  const name = options.diskName;
+  const step = <T>(description: string, work: () => Promise<T>) =>
+    namedStep(description, work, ctx.abortSignal);
+  const existing = await step(`reading disk '${name}'`, () =>
+    getIfExists(
+      () => client.disks.get(options.resourceGroup, name, { abortSignal: ctx.abortSignal }),
+      'resourceGroupName',
+      options.resourceGroup,
+    ),
   );
   let resumed = false;
   if (existing) {
@@ -154,12 +160,12 @@ export async function uploadVhdToManagedDisk(
     if (!resumable) {
       throw new InputError(
         'targetName',
-        `managed disk '${options.diskName}' already exists (state ${existing.diskState}, ${existing.diskSizeGB ?? '?'} GiB); choose another name or delete it`,
+        `managed disk '${name}' already exists (state ${existing.diskState}, ${existing.diskSizeGB ?? '?'} GiB); choose another name or delete it`,
       );
     }
     resumed = true;
     ctx.logger.info(
-      `Disk '${options.diskName}' is in state ${existing.diskState} from an interrupted upload: resuming, sending only ranges that differ`,
+      `Disk '${name}' is in state ${existing.diskState}, left by an upload that was stopped before it could clean up: resuming, sending only ranges that differ`,
     );
   } else {
     const disk: Disk = {
@@ -170,49 +176,57 @@ export async function uploadVhdToManagedDisk(
       creationData: { createOption: 'Upload', uploadSizeBytes: fileBytes },
       tags: options.tags,
     };
-    await client.disks.createOrUpdate(options.resourceGroup, options.diskName, disk, lroOptions(ctx));
+    await step(`creating disk '${name}' for upload`, () =>
+      client.disks.createOrUpdate(options.resourceGroup, name, disk, lroOptions(ctx)),
+    );
     ctx.logger.info(
-      `Created disk '${options.diskName}' for upload (${fileBytes} bytes, ${options.hyperVGeneration}${options.osType ? `, ${options.osType}` : ''})`,
+      `Created disk '${name}' for upload (${fileBytes} bytes, ${options.hyperVGeneration}${options.osType ? `, ${options.osType}` : ''})`,
     );
   }
-  const diskId = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Compute/disks/${options.diskName}`;
+  const diskId = `/subscriptions/${ctx.subscriptionId}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Compute/disks/${name}`;
   // The cleanup path gets its own signal: on cancellation the task's signal is already aborted.
+  const cleanupPoll = { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000 };
   const revoke = (abortSignal?: AbortSignal) =>
-    client.disks.revokeAccess(options.resourceGroup, options.diskName, {
-      updateIntervalInMs: ctx.pollIntervalMs ?? 5_000,
-      abortSignal,
-    });
-  const access = await client.disks.grantAccess(
-    options.resourceGroup,
-    options.diskName,
-    { access: 'Write', durationInSeconds: options.sasDurationSeconds },
-    lroOptions(ctx),
+    client.disks.revokeAccess(options.resourceGroup, name, { ...cleanupPoll, abortSignal });
+  // Until every range is sent the disk is half-made: revoking its SAS turns it Unattached with whatever it got, so
+  // on failure and cancellation it is revoked and deleted. Registered before access is asked for: when Azure grants
+  // it but the answer is lost, the grant is still revoked.
+  const dropIncomplete = hooks.cleanup.defer(
+    `incomplete disk ${name} (write access revoked, disk deleted)`,
+    async (signal) => {
+      await revoke(signal);
+      await client.disks.delete(options.resourceGroup, name, { ...cleanupPoll, abortSignal: signal });
+    },
   );
-  const release = hooks.cleanup.defer(`write access (SAS) to disk ${options.diskName}`, async (signal) => {
-    await revoke(signal);
-  });
+  const access = await step(`granting write access to disk '${name}'`, () =>
+    client.disks.grantAccess(
+      options.resourceGroup,
+      name,
+      { access: 'Write', durationInSeconds: options.sasDurationSeconds },
+      lroOptions(ctx),
+    ),
+  );
   const sas = access.accessSAS;
-  if (!sas)
-    throw new Error(`Azure granted write access to disk '${options.diskName}' but returned no SAS URL`);
+  if (!sas) throw new Error(`Azure granted write access to disk '${name}' but returned no SAS URL`);
   hooks.onSecret?.(sas);
-  const upload = await uploadFileToPageBlob(sas, source.path, {
-    resume: resumed,
-    concurrency: options.concurrency,
-    verifyByReadBack: options.verifyByReadBack,
-    abortSignal: ctx.abortSignal,
-    logger: ctx.logger,
-    clientOptions: storageClientOptions(ctx),
-    onProgress: (p) => hooks.onProgress?.({ ...p, phase: 'upload' }),
-  });
-  await revoke(ctx.abortSignal);
-  release();
-  const disk = await client.disks.get(options.resourceGroup, options.diskName, {
-    abortSignal: ctx.abortSignal,
-  });
+  const upload = await step(`uploading ${source.path} to disk '${name}'`, () =>
+    uploadFileToPageBlob(sas, source.path, {
+      resume: resumed,
+      concurrency: options.concurrency,
+      verifyByReadBack: options.verifyByReadBack,
+      abortSignal: ctx.abortSignal,
+      logger: ctx.logger,
+      clientOptions: storageClientOptions(ctx),
+      onProgress: (p) => hooks.onProgress?.({ ...p, phase: 'upload' }),
+    }),
+  );
+  await step(`revoking write access to disk '${name}'`, () => revoke(ctx.abortSignal));
+  dropIncomplete();
+  const disk = await step(`reading disk '${name}' after the upload`, () =>
+    client.disks.get(options.resourceGroup, name, { abortSignal: ctx.abortSignal }),
+  );
   if (disk.diskState !== 'Unattached') {
-    throw new Error(
-      `disk '${options.diskName}' is in state ${disk.diskState} after the upload; expected Unattached`,
-    );
+    throw new Error(`disk '${name}' is in state ${disk.diskState} after the upload; expected Unattached`);
   }
   return {
     diskId: disk.id ?? diskId,

@@ -430,6 +430,39 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     }
   });
 
+  it('when the answer to a granted write access is lost: names the step, revokes the grant, deletes the disk', async () => {
+    // Azure grants access (the disk goes ActiveUpload) but every read of the grant operation's result loses its connection, more
+    // often than the client retries: the task sees only "socket hang up".
+    azure.faults.add({
+      kind: 'reset',
+      method: 'GET',
+      path: /\/locations\/[^/]+\/operationResults\//,
+      count: 6,
+    });
+    const before = azure.audit().length;
+    const run = await runTask('ConvertDisk', {
+      inputs: inputs({ targetName: 'disk-grant-lost' }),
+      env: env(),
+      timeoutMs: 90_000,
+    });
+    azure.faults.clear();
+    assert.equal(run.result, 'Failed', describeRun(run));
+    assert.match(
+      run.resultMessage ?? '',
+      /^ConvertDisk: granting write access to disk 'disk-grant-lost' failed: .*(socket hang up|ECONNRESET)/,
+    );
+    assert.match(
+      run.stdout,
+      /Cleaned up incomplete disk disk-grant-lost \(write access revoked, disk deleted\)/,
+    );
+    assert.deepEqual(
+      azure.audit().filter((r) => r.openAccess || r.id.endsWith('/disk-grant-lost')),
+      [],
+      'no disk and no open SAS is left',
+    );
+    assert.equal(azure.audit().length, before);
+  });
+
   describe('bad input: a clear error naming the input, and nothing left behind', () => {
     const cases: [string, Record<string, string>, RegExp, Record<string, string>?][] = [
       [

@@ -150,7 +150,7 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
     assert.equal((await client.disks.get(rg, 'disk-resume')).diskState, 'Unattached');
   });
 
-  it('revokes access when the upload is cancelled', async () => {
+  it('revokes access and deletes the half-made disk when the upload is cancelled', async () => {
     const controller = new AbortController();
     const ctx = { ...localContext(azure), abortSignal: controller.signal };
     const cleanup = new CleanupStack(silentLogger);
@@ -162,11 +162,8 @@ describe('VHD to managed disk by direct upload (library against local Azure + Az
     });
     await assert.rejects(run, /cancelled by the test|aborted/i);
     const report = await cleanup.unwind({ cancelled: true, budgetMs: 5_000 });
-    assert.deepEqual(report.removed, ['write access (SAS) to disk disk-cancel']);
-    assert.notEqual(
-      (await computeClient(localContext(azure)).disks.get(rg, 'disk-cancel')).diskState,
-      'ActiveUpload',
-    );
+    assert.deepEqual(report.removed, ['incomplete disk disk-cancel (write access revoked, disk deleted)']);
+    assert.ok(!azure.audit().some((r) => r.id.endsWith('/disk-cancel')), 'the half-made disk is gone');
   });
 
   it('refuses bad input before creating anything', async () => {

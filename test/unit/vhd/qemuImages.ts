@@ -1,18 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { requireTool } from '../../harness/systemTools';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Whether qemu-img is here; CI installs it (.ci/run), so there its absence is a failure, not a skip. */
+/** The suites built on qemu-img images skip with a reason (and are named at the end of the run) without it. */
 export function requireQemuImg(suite: Mocha.Context): void {
-  try {
-    execFileSync('qemu-img', ['--version'], { stdio: 'ignore' });
-  } catch {
-    const reason = 'qemu-img is not installed (Debian package qemu-utils); these tests use images it makes';
-    if (process.env.CI) throw new Error(`${reason}, and CI must have it: check .ci/run`);
-    console.log(`    skipped: ${reason}`);
-    suite.skip();
-  }
+  requireTool(suite, 'qemu-img');
 }
 
 export function qemuImg(...args: string[]): string {

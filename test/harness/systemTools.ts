@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+
+/** The system tools some suites need, with the Debian package that brings each (installed by .ci/run). */
+export const SYSTEM_TOOLS = {
+  'qemu-img': { versionArgs: ['--version'], debianPackage: 'qemu-utils' },
+} as const;
+export type SystemTool = keyof typeof SYSTEM_TOOLS;
+
+const skipped: { suite: string; reason: string }[] = [];
+
+// Printed after mocha's own summary, so "N pending" is never left without a reason.
+process.once('exit', () => {
+  if (!skipped.length) return;
+  console.log(`Skipped suites (${skipped.length}):`);
+  for (const s of skipped) console.log(`  - ${s.suite}: ${s.reason}`);
+});
+
+/** The install line for a missing tool. */
+export function installHint(tool: SystemTool): string {
+  return `install the Debian package ${SYSTEM_TOOLS[tool].debianPackage} (apt-get install -y ${SYSTEM_TOOLS[tool].debianPackage})`;
+}
+
+/**
+ * A suite that needs a system tool: on a machine without it the suite is skipped with one line saying why and how
+ * to install it, and named again at the end of the run. In CI the tool must be there, so its absence fails.
+ */
+export function requireTool(suite: Mocha.Context, tool: SystemTool): void {
+  try {
+    execFileSync(tool, [...SYSTEM_TOOLS[tool].versionArgs], { stdio: 'ignore' });
+  } catch {
+    const reason = `${tool} is not installed: ${installHint(tool)}`;
+    if (process.env.CI) throw new Error(`${reason}; CI must have it: check .ci/run`);
+    const title = suite.test?.parent?.fullTitle() ?? 'a suite';
+    console.log(`    skipped: ${reason}`);
+    skipped.push({ suite: title, reason });
+    suite.skip();
+  }
+}
