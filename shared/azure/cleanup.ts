@@ -82,3 +82,21 @@ export class CleanupStack {
     return frozen;
   }
 }
+
+/**
+ * Creates an Azure resource whose failed or cancelled creation would leave it behind (in state Failed, or half
+ * copied): its deletion is registered before the request is sent and dropped once the creation succeeded.
+ */
+export async function createOrRemove<T>(
+  cleanup: CleanupStack | undefined,
+  description: string,
+  remove: (signal: AbortSignal) => Promise<unknown>,
+  create: () => Promise<T>,
+): Promise<T> {
+  const drop = cleanup?.defer(description, async (signal) => {
+    await remove(signal);
+  });
+  const created = await create();
+  drop?.();
+  return created;
+}

@@ -3,6 +3,7 @@ import { AnonymousCredential, BlobClient } from '@azure/storage-blob';
 import type { CleanupStack } from '../azure/cleanup';
 import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
+import { step as namedStep } from '../azure/errors';
 import { redactUrl } from '../azure/redact';
 import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
@@ -75,30 +76,52 @@ export async function exportDiskToVhdBlob(
   const client = computeClient(ctx, options.source.subscriptionId);
   const rg = options.source.resourceGroup!;
   const name = resourceName(options.source);
-  const access = await client.disks.grantAccess(
-    rg,
-    name,
-    { access: 'Read', durationInSeconds: options.sasDurationSeconds },
-    lroOptions(ctx),
-  );
+  const step = <T>(description: string, work: () => Promise<T>) =>
+    namedStep(description, work, ctx.abortSignal);
   const revoke = (abortSignal?: AbortSignal) =>
     client.disks.revokeAccess(rg, name, { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal });
+  // Registered before access is asked for: when Azure grants it but the answer is lost, it is still revoked.
   const release = hooks.cleanup.defer(`read access (SAS) to disk ${name}`, (signal) => revoke(signal));
+  const access = await step(`granting read access to disk '${name}'`, () =>
+    client.disks.grantAccess(
+      rg,
+      name,
+      { access: 'Read', durationInSeconds: options.sasDurationSeconds },
+      lroOptions(ctx),
+    ),
+  );
   if (!access.accessSAS)
     throw new Error(`Azure granted read access to disk '${name}' but returned no SAS URL`);
   hooks.onSecret?.(access.accessSAS);
-  const poller = await target.beginCopyFromURL(access.accessSAS, {
-    abortSignal: ctx.abortSignal,
-    intervalInMs: ctx.pollIntervalMs ?? 5_000,
-    onProgress: (state) => {
-      const [copied, total] = (state.copyProgress ?? '0/0').split('/').map(Number);
-      hooks.onProgress?.(copied, total);
+  const sas = access.accessSAS;
+  // A copy that fails or is cancelled leaves a blob that is not the disk: stopped and deleted.
+  const dropPartial = hooks.cleanup.defer(
+    `partial blob ${withoutQuery(options.targetBlobUrl)}`,
+    async (signal) => {
+      const props = await target.getProperties({ abortSignal: signal }).catch(() => undefined);
+      if (props?.copyStatus === 'pending' && props.copyId)
+        await target.abortCopyFromURL(props.copyId, { abortSignal: signal }).catch(() => undefined);
+      await target.deleteIfExists({ abortSignal: signal });
     },
-  });
-  const copied = await poller.pollUntilDone();
+  );
+  const copied = await step(
+    `copying disk '${name}' into ${withoutQuery(options.targetBlobUrl)}`,
+    async () => {
+      const poller = await target.beginCopyFromURL(sas, {
+        abortSignal: ctx.abortSignal,
+        intervalInMs: ctx.pollIntervalMs ?? 5_000,
+        onProgress: (state) => {
+          const [done, total] = (state.copyProgress ?? '0/0').split('/').map(Number);
+          hooks.onProgress?.(done, total);
+        },
+      });
+      return poller.pollUntilDone();
+    },
+  );
   if (copied.copyStatus !== 'success')
     throw new Error(`the copy into ${withoutQuery(options.targetBlobUrl)} ended ${copied.copyStatus}`);
-  await revoke(ctx.abortSignal);
+  dropPartial();
+  await step(`revoking read access to disk '${name}'`, () => revoke(ctx.abortSignal));
   release();
   const { contentLength = 0 } = await target.getProperties({ abortSignal: ctx.abortSignal });
   hooks.onProgress?.(contentLength, contentLength);

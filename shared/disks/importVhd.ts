@@ -3,6 +3,7 @@ import { refuseExisting, rethrowResourceGroup } from '../azure/armLookup';
 import type { CleanupStack } from '../azure/cleanup';
 import { computeClient, lroOptions, storageClientOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
+import { step } from '../azure/errors';
 import { expectResourceType, resourceName, type ResourceId } from '../azure/resourceId';
 import { inspectVhdBlob } from '../blobs/vhdBlob';
 import { InputError } from '../validation/inputError';
@@ -91,9 +92,14 @@ export async function importVhdToManagedDisk(
         abortSignal: signal,
       }),
   );
-  const disk = await client.disks
-    .createOrUpdate(options.resourceGroup, options.diskName, body, lroOptions(ctx))
-    .catch((e: unknown) => rethrowResourceGroup(e, 'resourceGroupName', options.resourceGroup));
+  const disk = await step(
+    `importing ${blob.url} into disk '${options.diskName}'`,
+    () =>
+      client.disks
+        .createOrUpdate(options.resourceGroup, options.diskName, body, lroOptions(ctx))
+        .catch((e: unknown) => rethrowResourceGroup(e, 'resourceGroupName', options.resourceGroup)),
+    ctx.abortSignal,
+  );
   removeFailed();
   return {
     diskId: disk.id!,

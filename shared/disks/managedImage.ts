@@ -11,7 +11,9 @@ import {
   type ResourceId,
 } from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
-import type { CopyResult, CopyTarget } from './snapshots';
+import { cleanupPoll, type CopyResult, type CopyTarget } from './snapshots';
+import { createOrRemove, type CleanupStack } from '../azure/cleanup';
+import { step } from '../azure/errors';
 
 export interface ManagedImageOptions {
   osSource: ResourceId;
@@ -69,6 +71,7 @@ async function describeSource(ctx: AzureContext, source: ResourceId, input: stri
 export async function createManagedImage(
   ctx: AzureContext,
   options: ManagedImageOptions,
+  hooks: { cleanup?: CleanupStack } = {},
 ): Promise<CopyResult> {
   const os = await describeSource(ctx, options.osSource, 'sourceId');
   if (!os.osType) {
@@ -93,11 +96,17 @@ export async function createManagedImage(
     },
     tags: options.target.tags,
   };
-  const image = await client.images.createOrUpdate(
-    options.target.resourceGroup,
-    options.target.name,
-    body,
-    lroOptions(ctx),
+  const { resourceGroup, name } = options.target;
+  const image = await step(
+    `creating managed image '${name}'`,
+    () =>
+      createOrRemove(
+        hooks.cleanup,
+        `managed image ${name} (creation not finished)`,
+        (signal) => client.images.delete(resourceGroup, name, cleanupPoll(ctx, signal)),
+        () => client.images.createOrUpdate(resourceGroup, name, body, lroOptions(ctx)),
+      ),
+    ctx.abortSignal,
   );
   return { id: image.id!, osType: os.osType, hyperVGeneration: image.hyperVGeneration };
 }

@@ -2,8 +2,16 @@ import type { Disk, Snapshot } from '@azure/arm-compute';
 import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
+import { createOrRemove, type CleanupStack } from '../azure/cleanup';
+import { step } from '../azure/errors';
 import { expectResourceType, resourceName, type ResourceId } from '../azure/resourceId';
 import type { DiskSku } from './uploadVhd';
+
+/** Poll options for a delete started by the cleanup stack, with the stack's own signal. */
+export const cleanupPoll = (ctx: AzureContext, abortSignal: AbortSignal) => ({
+  updateIntervalInMs: ctx.pollIntervalMs ?? 5_000,
+  abortSignal,
+});
 
 export interface CopyTarget {
   resourceGroup: string;
@@ -40,6 +48,7 @@ export async function snapshotDisk(
   ctx: AzureContext,
   source: ResourceId,
   target: CopyTarget & { incremental: boolean },
+  hooks: { cleanup?: CleanupStack } = {},
 ): Promise<CopyResult> {
   const client = computeClient(ctx);
   const disk = await computeClient(ctx, source.subscriptionId).disks.get(
@@ -59,11 +68,16 @@ export async function snapshotDisk(
     creationData: { createOption: 'Copy', sourceResourceId: disk.id },
     tags: target.tags,
   };
-  const snapshot = await client.snapshots.createOrUpdate(
-    target.resourceGroup,
-    target.name,
-    body,
-    lroOptions(ctx),
+  const snapshot = await step(
+    `creating snapshot '${target.name}' of disk '${resourceName(source)}'`,
+    () =>
+      createOrRemove(
+        hooks.cleanup,
+        `snapshot ${target.name} (creation not finished)`,
+        (signal) => client.snapshots.delete(target.resourceGroup, target.name, cleanupPoll(ctx, signal)),
+        () => client.snapshots.createOrUpdate(target.resourceGroup, target.name, body, lroOptions(ctx)),
+      ),
+    ctx.abortSignal,
   );
   return {
     id: snapshot.id!,
@@ -78,6 +92,7 @@ export async function diskFromSnapshot(
   ctx: AzureContext,
   source: ResourceId,
   target: CopyTarget & { sku: DiskSku },
+  hooks: { cleanup?: CleanupStack } = {},
 ): Promise<CopyResult> {
   const client = computeClient(ctx);
   const snapshot = await computeClient(ctx, source.subscriptionId).snapshots.get(
@@ -97,7 +112,17 @@ export async function diskFromSnapshot(
     creationData: { createOption: 'Copy', sourceResourceId: snapshot.id },
     tags: target.tags,
   };
-  const disk = await client.disks.createOrUpdate(target.resourceGroup, target.name, body, lroOptions(ctx));
+  const disk = await step(
+    `creating disk '${target.name}' from snapshot '${resourceName(source)}'`,
+    () =>
+      createOrRemove(
+        hooks.cleanup,
+        `managed disk ${target.name} (creation not finished)`,
+        (signal) => client.disks.delete(target.resourceGroup, target.name, cleanupPoll(ctx, signal)),
+        () => client.disks.createOrUpdate(target.resourceGroup, target.name, body, lroOptions(ctx)),
+      ),
+    ctx.abortSignal,
+  );
   return {
     id: disk.id!,
     osType: disk.osType,

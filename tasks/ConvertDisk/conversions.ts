@@ -135,7 +135,7 @@ async function diskToSnapshot(run: TaskRunContext): Promise<void> {
     ...readCopyTarget(),
     incremental: readBoolean('incremental', true),
   });
-  const result = await snapshotDisk(await run.connect(), request.source, request.target);
+  const result = await snapshotDisk(await run.connect(), request.source, request.target, run);
   run.output('resourceId', result.id);
   const what = `${request.target.incremental ? 'incremental' : 'full'} snapshot`;
   run.summary(createdSummaryMarkdown('diskToSnapshot', what, formatResourceId(request.source), result));
@@ -146,7 +146,7 @@ async function snapshotToDisk(run: TaskRunContext): Promise<void> {
     ...readCopyTarget(),
     sku: readEnum('sku', DISK_SKUS, 'Standard_LRS'),
   });
-  const result = await diskFromSnapshot(await run.connect(), request.source, request.target);
+  const result = await diskFromSnapshot(await run.connect(), request.source, request.target, run);
   run.output('resourceId', result.id);
   run.summary(
     createdSummaryMarkdown('snapshotToDisk', 'managed disk', formatResourceId(request.source), result),
@@ -160,7 +160,7 @@ async function toImage(run: TaskRunContext): Promise<void> {
     osState: readEnum('osState', ['Generalized', 'Specialized'] as const, 'Generalized'),
     target: readCopyTarget(),
   });
-  const result = await createManagedImage(await run.connect(), request);
+  const result = await createManagedImage(await run.connect(), request, run);
   run.output('resourceId', result.id);
   run.summary(createdSummaryMarkdown('toImage', 'managed image', formatResourceId(request.osSource), result));
 }

@@ -13,6 +13,12 @@ export interface RecordedExchange {
   responseBody: unknown;
 }
 
+/**
+ * Every ARM exchange of every local Azure started in this process (the whole test run), for the check against
+ * Azure's own specs at the end of the run (test/fidelity/).
+ */
+export const suiteTraffic: RecordedExchange[] = [];
+
 export interface FrontOptions {
   faults: FaultInjector;
   /** Every request's method, path and status, for tests that count calls. */
@@ -48,6 +54,21 @@ export function listen(server: http.Server): Promise<number> {
   );
 }
 
+function parseJson(body: Buffer): unknown {
+  if (!body.length) return undefined;
+  try {
+    return JSON.parse(body.toString()) as unknown;
+  } catch {
+    return body.toString();
+  }
+}
+
+/** The Content-Type send() adds to a body, so the recording shows what the client really got. */
+function contentType(answer: LocalAnswer): Record<string, string> {
+  const has = Object.keys(answer.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
+  return answer.body !== undefined && !has ? { 'Content-Type': 'application/json; charset=utf-8' } : {};
+}
+
 /**
  * The HTTP front of the local Azure: connection-reset faults, body reading, the first route that answers, a 404
  * in ARM's shape otherwise, and the request log and recording.
@@ -75,16 +96,18 @@ export function httpFront(routeList: RouteHandler[], front: FrontOptions) {
         body: { error: { code: 'NotFound', message: `No route for ${method} ${url.pathname}` } },
       };
       requests.push({ method, path: url.pathname, status: answer.status });
-      if (recorded && url.pathname.startsWith('/subscriptions/')) {
-        recorded.push({
+      if (url.pathname.startsWith('/subscriptions/')) {
+        const exchange: RecordedExchange = {
           method,
           url: `${front.baseUrl()}${req.url}`,
           requestHeaders: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-          requestBody: body.length ? (JSON.parse(body.toString()) as unknown) : undefined,
+          requestBody: parseJson(body),
           status: answer.status,
-          responseHeaders: answer.headers ?? {},
-          responseBody: answer.body,
-        });
+          responseHeaders: { ...(answer.headers ?? {}), ...contentType(answer) },
+          responseBody: typeof answer.body === 'string' ? parseJson(Buffer.from(answer.body)) : answer.body,
+        };
+        suiteTraffic.push(exchange);
+        recorded?.push(exchange);
       }
       send(res, answer);
     } catch (e) {

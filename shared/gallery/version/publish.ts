@@ -2,6 +2,7 @@ import type { GalleryImageVersion } from '@azure/arm-compute';
 import { getIfExists } from '../../azure/armLookup';
 import { computeClient, lroOptions } from '../../azure/clients';
 import type { AzureContext } from '../../azure/context';
+import { step } from '../../azure/errors';
 import { sameResourceId } from '../../azure/resourceId';
 import { InputError } from '../../validation/inputError';
 import { listVersionsNewestFirst } from './list';
@@ -177,12 +178,17 @@ export async function publishVersion(
   const definition = await reconcileGalleryAndDefinition(ctx, d, { existing: existingDefinition });
   if (action === 'replaced') {
     ctx.logger.info(`Deleting version ${version} to replace it (overwrite is set)`);
-    await client.galleryImageVersions.delete(
-      d.resourceGroup,
-      d.gallery,
-      d.imageDefinition,
-      version,
-      lroOptions(ctx),
+    await step(
+      `deleting version ${version} to replace it`,
+      () =>
+        client.galleryImageVersions.delete(
+          d.resourceGroup,
+          d.gallery,
+          d.imageDefinition,
+          version,
+          lroOptions(ctx),
+        ),
+      ctx.abortSignal,
     );
   }
   if (action !== 'unchanged') {
@@ -219,7 +225,11 @@ export async function publishVersion(
       lroOptions(ctx),
     );
     // Azure has accepted the version once the PUT is answered; replication runs on (for hours, if need be).
-    await poller.submitted();
+    await step(
+      `publishing version ${version} of '${d.imageDefinition}'`,
+      () => poller.submitted(),
+      ctx.abortSignal,
+    );
     ctx.logger.info(
       `Version ${version} accepted by Azure; replicating to ${regions.map((r) => r.name).join(', ')}`,
     );
