@@ -5,6 +5,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArmRouter } from './arm/armRouter';
+import { REGION_NAMES } from './arm/regions';
 import { FaultInjector } from './arm/faults';
 import { galleryVersionsProvider, type ReplicationControl } from './arm/providers/galleryVersions';
 import { virtualMachines } from './arm/providers/virtualMachines';
@@ -84,17 +85,6 @@ export interface LocalAzure {
   stop(): Promise<void>;
 }
 
-const LOCATIONS = [
-  'westeurope',
-  'northeurope',
-  'eastus',
-  'eastus2',
-  'westus2',
-  'uksouth',
-  'swedencentral',
-  'japaneast',
-];
-
 /**
  * Starts the local Azure: one HTTPS server for ARM, Entra ID and the Azure DevOps OIDC endpoint (routed by
  * path), a plain-HTTP IMDS for managed identity, and Azurite for blobs. Everything on loopback, free ports.
@@ -125,7 +115,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     audiences: () => [`${baseUrl}/`],
     operationDelayMs: options.operationDelayMs ?? 30,
     retryAfterSeconds: options.retryAfterSeconds ?? 0,
-    locations: LOCATIONS,
+    locations: REGION_NAMES,
   });
   arm.register(galleries);
   arm.register(galleryImages);
@@ -134,7 +124,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     regionMs: options.replicationRegionMs ?? 60,
     failingRegions: new Map(),
   };
-  arm.register(galleryVersionsProvider(replication, LOCATIONS));
+  arm.register(galleryVersionsProvider(replication, REGION_NAMES));
   arm.register(virtualMachines);
 
   const principals = {

@@ -4,6 +4,8 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { armClientOptions, computeClient } from '../../shared/azure/clients';
 import { createCredential } from '../../shared/azure/auth';
 import { startLocalAzure, type LocalAzure } from './index';
+import { REGION_NAMES } from './arm/regions';
+import { KNOWN_REGIONS } from '../../shared/azure/regions';
 import { CONNECTION_KINDS, localConnection, localContext } from '../harness/connections';
 
 describe('local Azure', function () {
@@ -102,5 +104,15 @@ describe('local Azure audit', function () {
     await client.disks.revokeAccess('rg-audit', 'left-open', lro);
     assert.deepEqual(open(), []);
     await client.disks.delete('rg-audit', 'left-open', lro);
+  });
+});
+
+describe('local Azure regions', () => {
+  it('knows every public region, and the product knows every region the local Azure serves', () => {
+    assert.ok(REGION_NAMES.length >= 60);
+    assert.deepEqual(
+      REGION_NAMES.filter((r) => !KNOWN_REGIONS.includes(r)),
+      [],
+    );
   });
 });

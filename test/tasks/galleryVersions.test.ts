@@ -23,6 +23,8 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
         hyperVGeneration: generation,
         diskSizeGB: 30,
         diskState: 'Unattached',
+        // What every disk has in Azure (the spec requires it); the source does not matter to these tests.
+        creationData: { createOption: 'Empty' },
       });
     disk('os-linux-v2', 'Linux', 'V2');
     disk('os-windows-v2', 'Windows', 'V2');
@@ -32,6 +34,7 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
       hyperVGeneration: 'V2',
       diskSizeGB: 30,
       diskState: 'Unattached',
+      creationData: { createOption: 'Copy', sourceResourceId: `${compute}/disks/os-linux-v2` },
     });
     fixture('images', 'img-linux-v2', {
       hyperVGeneration: 'V2',

@@ -55,6 +55,9 @@ export async function setLatestEligibility(
   }));
   if (changed.length === 0 && !globalChange) return { versionId: version.id!, changed: [], regions };
   const update: GalleryImageVersionUpdate = {
+    // The update model requires storageProfile; empty keeps the version's source (Microsoft's
+    // GalleryImageVersion_Update_WithoutSourceId example sends exactly this).
+    storageProfile: {},
     publishingProfile: {
       targetRegions: targets.map((t) => ({
         ...t,

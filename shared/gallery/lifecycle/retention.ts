@@ -137,6 +137,7 @@ async function applyPlan(
         );
       } else if (step.action === 'update') {
         const update: GalleryImageVersionUpdate = {
+          storageProfile: {}, // required by the update model; empty keeps the source
           publishingProfile: {
             ...(step.shrink
               ? { targetRegions: [{ name: home, regionalReplicaCount: 1 }], replicaCount: 1 }

@@ -4,6 +4,7 @@ import type { LocalEntra } from '../entra';
 import { ArmError, armErrors } from './errors';
 import { handleRoleAssignments } from './roleAssignments';
 import { ResourceGroups, resourceGroupId } from './resourceGroups';
+import { PUBLIC_REGIONS } from './regions';
 import type { FaultInjector } from './faults';
 import { OperationEngine, type Operation } from './operations';
 import { ResourceStore, listAnswer, resourceBody, type StoredResource } from './store';
@@ -34,7 +35,8 @@ function parsePath(pathname: string): ParsedPath | undefined {
   if (s[0]?.toLowerCase() !== 'subscriptions' || !s[1]) return undefined;
   const parsed: ParsedPath = { subscriptionId: s[1], rest: [] };
   let i = 2;
-  if (s[i]?.toLowerCase() === 'resourcegroups') {
+  // `/subscriptions/{id}/resourcegroups` alone is the list of groups, not a group without a name.
+  if (s[i]?.toLowerCase() === 'resourcegroups' && s[i + 1] !== undefined) {
     parsed.resourceGroup = s[i + 1];
     i += 2;
   }
@@ -204,6 +206,16 @@ export class ArmRouter {
         };
       if (p.rest[0].toLowerCase() === 'locations') return this.listLocations(subId);
       if (p.rest[0].toLowerCase() === 'resourcegroups') return this.resourceGroups.list(subId);
+      if (p.rest[0].toLowerCase() === 'resources' && req.method === 'GET') {
+        const prefix = `/subscriptions/${subId}/resourcegroups/`;
+        return this.list(
+          this.store
+            .all()
+            .filter(
+              (r) => r.id.toLowerCase().startsWith(prefix) && r.type !== 'Microsoft.Resources/resourceGroups',
+            ),
+        );
+      }
       if (p.rest[0].toLowerCase() === 'operationresults' && p.rest[1]) return this.operationResult(p.rest[1]);
     }
     if (p.resourceGroup !== undefined && !p.provider)
@@ -257,8 +269,8 @@ export class ArmRouter {
           id: `/subscriptions/${sub}/locations/${name}`,
           name,
           type: 'Region',
-          displayName: name,
-          regionalDisplayName: name,
+          displayName: PUBLIC_REGIONS[name] ?? name,
+          regionalDisplayName: `(${name}) ${PUBLIC_REGIONS[name] ?? name}`,
           metadata: { regionType: 'Physical', regionCategory: 'Recommended' },
         })),
       },
@@ -294,7 +306,9 @@ export class ArmRouter {
       return { status: 400, body: { error } };
     }
     if (op.kind === 'action') return { status: 200, body: op.result };
-    if (op.kind === 'delete') return { status: 204 };
+    // Resource Manager ends a group's delete with 200 (ResourceGroups_Delete declares 200 and 202 only).
+    if (op.kind === 'delete')
+      return { status: /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i.test(op.resourceId) ? 200 : 204 };
     // A PUT or PATCH followed through its Location URL ends with the resource itself.
     const resource = this.store.get(op.resourceId);
     const spec = resource && this.typeSpec(resource.type);
@@ -382,7 +396,11 @@ export class ArmRouter {
           complete: answer.async.complete,
           error: failure?.error ?? answer.async.error,
         });
-        return { status: 202, headers: this.lroHeaders(req, sub, provider, existing, op) };
+        return {
+          status: 202,
+          headers: this.lroHeaders(req, sub, provider, existing, op),
+          body: answer.async.acceptedBody,
+        };
       }
       return { status: answer.status ?? 200, body: answer.body };
     }
@@ -472,7 +490,7 @@ export class ArmRouter {
       },
     });
     return {
-      status: created ? 201 : 200,
+      status: created ? (spec.createStatus ?? 201) : 200,
       body: this.present(spec, written, new URLSearchParams()),
       headers: this.lroHeaders(req, t.sub, t.provider, written, op),
     };

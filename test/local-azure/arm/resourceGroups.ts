@@ -1,5 +1,6 @@
 import { jsonBody, type LocalAnswer, type LocalRequest } from '../http';
 import { ArmError, armErrors } from './errors';
+import { regionName } from './regions';
 import type { OperationEngine } from './operations';
 import type { ResourceTypeSpec } from './providers/types';
 import { listAnswer, resourceBody, type ResourceStore, type StoredResource } from './store';
@@ -72,7 +73,15 @@ export class ResourceGroups {
             `The provided resource group name '${rg}' has these invalid characters.`,
           );
         }
-        if (existing && existing.location !== body.location.toLowerCase().replace(/\s/g, '')) {
+        const location = regionName(body.location);
+        if (!location) {
+          throw new ArmError(
+            400,
+            'LocationNotAvailableForResourceType',
+            `The provided location '${body.location}' is not available for resource type 'Microsoft.Resources/resourceGroups'.`,
+          );
+        }
+        if (existing && existing.location !== location) {
           throw new ArmError(
             409,
             'InvalidResourceGroupLocation',
@@ -83,7 +92,7 @@ export class ResourceGroups {
           id: existing?.id ?? id,
           name: existing?.name ?? rg,
           type: 'Microsoft.Resources/resourceGroups',
-          location: body.location.toLowerCase().replace(/\s/g, ''),
+          location,
           tags: body.tags ?? existing?.tags,
           properties: { provisioningState: 'Succeeded' },
           preexisting: existing?.preexisting,

@@ -200,6 +200,8 @@ export function disksProvider(
   const spec: ResourceTypeSpec = {
     type: 'Microsoft.Compute/disks',
     asyncCreate: true,
+    // DiskRP declares 200 and 202 for Disks_CreateOrUpdate: Azure accepts a new disk with 202.
+    createStatus: 202,
     asyncDelete: true,
     async write(ctx) {
       const p = ((ctx.body.properties as Props) ?? {}) as Props;
@@ -216,9 +218,16 @@ export function disksProvider(
         if (before.createOption !== after.createOption || before.uploadSizeBytes !== after.uploadSizeBytes) {
           throw armErrors.propertyChangeNotAllowed('disk.properties.creationData');
         }
+        // What a disk is made as stays: Azure refuses a new generation, and an OS type once set.
+        const was = ctx.existing.properties;
+        if (p.hyperVGeneration !== undefined && p.hyperVGeneration !== (was.hyperVGeneration ?? 'V1'))
+          throw armErrors.propertyChangeNotAllowed('disk.properties.hyperVGeneration');
+        if (p.osType !== undefined && was.osType !== undefined && p.osType !== was.osType)
+          throw armErrors.propertyChangeNotAllowed('disk.properties.osType');
         return {
           ...ctx.existing,
-          tags: (ctx.body.tags as Record<string, string>) ?? ctx.existing.tags,
+          // An ARM PUT replaces tags (a PATCH arrives here already merged with the existing ones).
+          tags: ctx.body.tags as Record<string, string> | undefined,
           properties: { ...ctx.existing.properties },
         };
       }
@@ -402,10 +411,10 @@ export function disksProvider(
   const snapshots: ResourceTypeSpec = {
     type: 'Microsoft.Compute/snapshots',
     asyncCreate: true,
+    createStatus: 202,
     asyncDelete: true,
     async write(ctx) {
-      if (ctx.existing)
-        return { ...ctx.existing, tags: (ctx.body.tags as Record<string, string>) ?? ctx.existing.tags };
+      if (ctx.existing) return { ...ctx.existing, tags: ctx.body.tags as Record<string, string> | undefined };
       const p = ((ctx.body.properties as Props) ?? {}) as Props;
       const creation = (p.creationData as Props | undefined) ?? {};
       if (creation.createOption !== 'Copy') {

@@ -147,6 +147,8 @@ export const galleries: ResourceTypeSpec = {
       }
       return {
         async: {
+          // GallerySharingProfile_Update answers 202 with the SharingUpdate it accepted.
+          acceptedBody: { operationType: operation, groups: requested },
           complete: () => {
             resource.properties.sharingProfile = profile;
             return { operationType: operation, groups: requested };

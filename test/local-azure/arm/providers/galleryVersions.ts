@@ -188,7 +188,11 @@ export function galleryVersionsProvider(
         );
       }
       const before = ctx.existing?.properties;
-      const storageProfile = (requested.storageProfile ?? before?.storageProfile ?? {}) as Props;
+      const asked = (requested.storageProfile ?? {}) as Props;
+      // An update that names no source keeps the version's own (Microsoft's example
+      // GalleryImageVersion_Update_WithoutSourceId sends "storageProfile": {} and is answered 200).
+      const namesSource = asked.source !== undefined || asked.osDiskImage !== undefined;
+      const storageProfile = (before && !namesSource ? before.storageProfile : asked) as Props;
       if (
         before &&
         JSON.stringify((before.storageProfile as Props).source ?? null) !==

@@ -1,4 +1,5 @@
 import { ArmError } from '../errors';
+import { REGION_NAMES, regionName } from '../regions';
 import type { WriteContext } from './types';
 
 /**
@@ -10,7 +11,14 @@ export function requiredLocation(ctx: WriteContext): string {
   if (typeof value !== 'string' || !value) {
     throw new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
   }
-  const normal = value.toLowerCase().replace(/\s/g, '');
+  const normal = regionName(value);
+  if (!normal) {
+    throw new ArmError(
+      400,
+      'LocationNotAvailableForResourceType',
+      `The provided location '${value}' is not available for resource type. List of available regions for the resource type is '${REGION_NAMES.join(',')}'.`,
+    );
+  }
   if (ctx.existing && ctx.existing.location !== normal) {
     throw new ArmError(
       409,

@@ -35,12 +35,22 @@ export interface ActionContext {
 
 export type ActionAnswer =
   | { status?: number; body?: unknown }
-  | { async: { durationMs?: number; complete: () => unknown; error?: { code: string; message: string } } };
+  | {
+      async: {
+        durationMs?: number;
+        complete: () => unknown;
+        error?: { code: string; message: string };
+        /** The body of the 202 itself, where the operation's spec declares one (gallery sharing: SharingUpdate). */
+        acceptedBody?: unknown;
+      };
+    };
 
 export interface ResourceTypeSpec {
   /** Full type, e.g. `Microsoft.Compute/galleries/images`. */
   type: string;
   asyncCreate: boolean;
+  /** Status of an asynchronous create, as the type's spec declares it: 201 (default) or 202 (disks, snapshots). */
+  createStatus?: 201 | 202;
   asyncDelete: boolean;
   operationMs?: number;
   write(ctx: WriteContext): StoredResource | Promise<StoredResource>;

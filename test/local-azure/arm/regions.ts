@@ -1,0 +1,75 @@
+/**
+ * The public Azure regions (ARM name → display name), as `GET /subscriptions/{id}/locations` lists them. Every
+ * resource type of the local Azure accepts exactly these, by name or display name, as Azure's public cloud does.
+ */
+export const PUBLIC_REGIONS: Readonly<Record<string, string>> = {
+  australiacentral: 'Australia Central',
+  australiacentral2: 'Australia Central 2',
+  australiaeast: 'Australia East',
+  australiasoutheast: 'Australia Southeast',
+  austriaeast: 'Austria East',
+  belgiumcentral: 'Belgium Central',
+  brazilsouth: 'Brazil South',
+  brazilsoutheast: 'Brazil Southeast',
+  canadacentral: 'Canada Central',
+  canadaeast: 'Canada East',
+  centralindia: 'Central India',
+  centralus: 'Central US',
+  centraluseuap: 'Central US EUAP',
+  chilecentral: 'Chile Central',
+  denmarkeast: 'Denmark East',
+  eastasia: 'East Asia',
+  eastus: 'East US',
+  eastus2: 'East US 2',
+  eastus2euap: 'East US 2 EUAP',
+  francecentral: 'France Central',
+  francesouth: 'France South',
+  germanynorth: 'Germany North',
+  germanywestcentral: 'Germany West Central',
+  indonesiacentral: 'Indonesia Central',
+  israelcentral: 'Israel Central',
+  italynorth: 'Italy North',
+  japaneast: 'Japan East',
+  japanwest: 'Japan West',
+  jioindiacentral: 'Jio India Central',
+  jioindiawest: 'Jio India West',
+  koreacentral: 'Korea Central',
+  koreasouth: 'Korea South',
+  malaysiawest: 'Malaysia West',
+  mexicocentral: 'Mexico Central',
+  newzealandnorth: 'New Zealand North',
+  northcentralus: 'North Central US',
+  northeurope: 'North Europe',
+  norwayeast: 'Norway East',
+  norwaywest: 'Norway West',
+  polandcentral: 'Poland Central',
+  qatarcentral: 'Qatar Central',
+  southafricanorth: 'South Africa North',
+  southafricawest: 'South Africa West',
+  southcentralus: 'South Central US',
+  southeastasia: 'Southeast Asia',
+  southindia: 'South India',
+  spaincentral: 'Spain Central',
+  swedencentral: 'Sweden Central',
+  swedensouth: 'Sweden South',
+  switzerlandnorth: 'Switzerland North',
+  switzerlandwest: 'Switzerland West',
+  uaecentral: 'UAE Central',
+  uaenorth: 'UAE North',
+  uksouth: 'UK South',
+  ukwest: 'UK West',
+  westcentralus: 'West Central US',
+  westeurope: 'West Europe',
+  westindia: 'West India',
+  westus: 'West US',
+  westus2: 'West US 2',
+  westus3: 'West US 3',
+};
+
+export const REGION_NAMES = Object.keys(PUBLIC_REGIONS);
+
+/** `West Europe`, `westeurope` and `WESTEUROPE` all name westeurope; undefined for a region Azure does not have. */
+export function regionName(value: string): string | undefined {
+  const key = value.toLowerCase().replace(/\s/g, '');
+  return key in PUBLIC_REGIONS ? key : undefined;
+}
