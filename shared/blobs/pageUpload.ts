@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { AnonymousCredential, PageBlobClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { Logger } from '../azure/logger';
 import { redactText } from '../azure/redact';
-import { dataRanges, type ByteRange } from '../vhd/dataRanges';
+import { scanChunks, type ByteRange } from '../vhd/dataRanges';
 
 export interface PageUploadProgress {
   bytesSent: number;
@@ -23,8 +24,8 @@ export interface PageUploadOptions {
   onProgress?: (p: PageUploadProgress) => void;
   logger?: Logger;
   /**
-   * Read every sent range back and compare SHA-256 digests. Off by default: each Put Page already carries a
-   * Content-MD5 the service checks, and the page ranges are compared; reading back doubles the traffic.
+   * Read every sent range back and compare its MD5 with the one sent. Off by default: each Put Page already
+   * carries a Content-MD5 the service checks, and the page ranges are compared; reading back doubles the traffic.
    */
   verifyByReadBack?: boolean;
   /** Storage client options (retry, TLS trust for tests). */
@@ -38,15 +39,47 @@ export interface PageUploadResult {
   bytesSkippedZero: number;
   fileBytes: number;
   durationMs: number;
-  /** SHA-256 over the data ranges of the file as sent (and, with verifyByReadBack, as read back). */
+  /**
+   * SHA-256 over the per-range MD5s of the file's data ranges in order (the digests sent as Content-MD5, and with
+   * verifyByReadBack also read back): two uploads of the same file give the same value.
+   */
   sha256: string;
 }
 
-async function readRange(handle: fs.FileHandle, range: ByteRange): Promise<Buffer> {
-  const buffer = Buffer.alloc(range.length);
-  await handle.read(buffer, 0, range.length, range.offset);
-  return buffer;
+const MD5_WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+parentPort.on('message', ({ id, memory, offset, length }) => {
+  parentPort.postMessage({ id, md5: createHash('md5').update(new Uint8Array(memory, offset, length)).digest() });
+});`;
+let md5Worker: { worker: Worker; pending: Map<number, (md5: Buffer) => void>; next: number } | undefined;
+
+/** MD5 of a buffer in shared memory, computed on a worker thread (the main thread scans and sends meanwhile). */
+function md5Of(data: Buffer): Promise<Buffer> {
+  if (!(data.buffer instanceof SharedArrayBuffer))
+    return Promise.resolve(createHash('md5').update(data).digest());
+  if (!md5Worker) {
+    const worker = new Worker(MD5_WORKER_SOURCE, { eval: true });
+    const pending = new Map<number, (md5: Buffer) => void>();
+    worker.on('message', ({ id, md5 }: { id: number; md5: Uint8Array }) => {
+      pending.get(id)!(Buffer.from(md5));
+      pending.delete(id);
+      if (!pending.size) worker.unref();
+    });
+    md5Worker = { worker, pending, next: 0 };
+  }
+  const w = md5Worker;
+  const id = w.next++;
+  w.worker.ref();
+  return new Promise((resolve) => {
+    w.pending.set(id, resolve);
+    w.worker.postMessage({ id, memory: data.buffer, offset: data.byteOffset, length: data.length });
+  });
 }
+
+/** The per-range digest kept for the result and read-back: the Content-MD5 already computed for the request. */
+const rangeDigest = (data: Buffer, md5?: Buffer) =>
+  (md5 ?? createHash('md5').update(data).digest()).toString('hex');
 
 async function withAttempts<T>(
   what: string,
@@ -96,82 +129,99 @@ export async function uploadFileToPageBlob(
   const signal = options.abortSignal;
   // The SAS in the URL is the credential.
   const client = new PageBlobClient(sasUrl, new AnonymousCredential(), options.clientOptions);
-  const handle = await fs.open(filePath, 'r');
-  try {
-    const { size: fileBytes } = await handle.stat();
-    const ranges: ByteRange[] = [];
-    for await (const r of dataRanges(filePath, { signal })) ranges.push(r);
-    const properties = await client.getProperties({ abortSignal: signal });
-    if (properties.contentLength !== fileBytes) {
-      throw new Error(
-        `the page blob is ${properties.contentLength} bytes but the file is ${fileBytes}: they must be the same size`,
-      );
-    }
-    // SHA-256 of each data range as read from the file, computed once while it is sent or compared.
-    const digests = new Map<number, string>();
-    let toSend = ranges;
-    let rangesUnchanged = 0;
-    if (options.resume) {
-      const existing = await listPageRanges(client, signal);
-      const pending: ByteRange[] = [];
-      for (const r of ranges) {
-        const covered = existing.some(
-          (e) => e.offset <= r.offset && e.offset + e.length >= r.offset + r.length,
-        );
-        if (covered && (await rangeMatches(client, handle, r, digests, signal))) rangesUnchanged++;
-        else pending.push(r);
-      }
-      // Pages the blob holds that are zero in the file (an earlier, different upload) must be cleared.
-      for (const stale of subtractRanges(existing, ranges))
-        await client.clearPages(stale.offset, stale.length, { abortSignal: signal });
-      toSend = pending;
-    }
-    const bytesToSend = toSend.reduce((n, r) => n + r.length, 0);
-    let bytesSent = 0;
-    let rangesDone = 0;
-    const report = () =>
-      options.onProgress?.({ bytesSent, bytesToSend, rangesDone, rangesTotal: toSend.length });
-    report();
-    let next = 0;
-    const worker = async () => {
-      while (next < toSend.length) {
-        signal?.throwIfAborted();
-        const range = toSend[next++];
-        const data = await readRange(handle, range);
-        const md5 = createHash('md5').update(data).digest();
-        digests.set(range.offset, sha256(data));
-        await withAttempts(
-          `Writing bytes ${range.offset}-${range.offset + range.length - 1}`,
-          options.maxAttempts ?? 4,
-          signal,
-          options.logger,
-          () =>
-            client.uploadPages(data, range.offset, range.length, {
-              transactionalContentMD5: md5,
-              abortSignal: signal,
-            }),
-        );
-        bytesSent += range.length;
-        rangesDone++;
-        report();
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(options.concurrency ?? 8, Math.max(1, toSend.length)) }, worker),
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const { size: fileBytes } = await fs.stat(filePath);
+  const properties = await client.getProperties({ abortSignal: signal });
+  if (properties.contentLength !== fileBytes) {
+    throw new Error(
+      `the page blob is ${properties.contentLength} bytes but the file is ${fileBytes}: they must be the same size`,
     );
-    const digest = await verifyUpload(client, ranges, digests, options.verifyByReadBack === true, signal);
-    return {
-      bytesSent,
-      rangesSent: toSend.length,
-      rangesUnchanged,
-      bytesSkippedZero: fileBytes - ranges.reduce((n, r) => n + r.length, 0),
-      fileBytes,
-      durationMs: Date.now() - started,
-      sha256: digest,
-    };
-  } finally {
-    await handle.close();
   }
+  const existing = options.resume ? await listPageRanges(client, signal) : [];
+  // Digest of each data range as read from the file, computed once while it is sent or compared.
+  const digests = new Map<number, string>();
+  const ranges: ByteRange[] = [];
+  let rangesUnchanged = 0;
+  let rangesToSend = 0;
+  let bytesToSend = 0;
+  let bytesSent = 0;
+  let rangesDone = 0;
+  // The scan and the sends overlap: until the scan ends, the totals count the ranges found so far.
+  const report = () =>
+    options.onProgress?.({ bytesSent, bytesToSend, rangesDone, rangesTotal: rangesToSend });
+  report();
+  const send = async (range: ByteRange, data: Buffer) => {
+    const covered = existing.some(
+      (e) => e.offset <= range.offset && e.offset + e.length >= range.offset + range.length,
+    );
+    if (covered && (await rangeMatches(client, data, range, digests, signal))) {
+      rangesUnchanged++;
+      return;
+    }
+    rangesToSend++;
+    bytesToSend += range.length;
+    const md5 = await md5Of(data);
+    digests.set(range.offset, rangeDigest(data, md5));
+    await withAttempts(
+      `Writing bytes ${range.offset}-${range.offset + range.length - 1}`,
+      options.maxAttempts ?? 4,
+      signal,
+      options.logger,
+      () =>
+        client.uploadPages(data, range.offset, range.length, {
+          transactionalContentMD5: md5,
+          abortSignal: signal,
+        }),
+    );
+    bytesSent += range.length;
+    rangesDone++;
+    report();
+  };
+  // The scan runs ahead of the requests as far as the pool allows (twice `concurrency` ranges), so a request
+  // that ends finds the next range already read; at most `concurrency` requests are in flight.
+  const sends: Promise<void>[] = [];
+  const slotWaiters: (() => void)[] = [];
+  let active = 0;
+  let failure: { error: unknown } | undefined;
+  const whenSlot = (): Promise<void> =>
+    active < concurrency ? Promise.resolve() : new Promise((resolve) => slotWaiters.push(resolve));
+  for await (const chunk of scanChunks(filePath, { signal, keep: concurrency * 2 })) {
+    if (failure) break;
+    const { data, release } = chunk;
+    if (!data || !release) continue;
+    const range = { offset: chunk.offset, length: chunk.length };
+    ranges.push(range);
+    sends.push(
+      (async () => {
+        await whenSlot();
+        active++;
+        try {
+          if (!failure) await send(range, data);
+        } catch (error) {
+          failure ??= { error };
+        } finally {
+          active--;
+          slotWaiters.shift()?.();
+          release();
+        }
+      })(),
+    );
+  }
+  await Promise.all(sends);
+  if (failure) throw failure.error;
+  // Pages the blob holds that are zero in the file (an earlier, different upload) must be cleared.
+  for (const stale of subtractRanges(existing, ranges))
+    await client.clearPages(stale.offset, stale.length, { abortSignal: signal });
+  const digest = await verifyUpload(client, ranges, digests, options.verifyByReadBack === true, signal);
+  return {
+    bytesSent,
+    rangesSent: rangesToSend,
+    rangesUnchanged,
+    bytesSkippedZero: fileBytes - ranges.reduce((n, r) => n + r.length, 0),
+    fileBytes,
+    durationMs: Date.now() - started,
+    sha256: digest,
+  };
 }
 
 async function listPageRanges(client: PageBlobClient, signal?: AbortSignal): Promise<ByteRange[]> {
@@ -184,14 +234,13 @@ async function listPageRanges(client: PageBlobClient, signal?: AbortSignal): Pro
 
 async function rangeMatches(
   client: PageBlobClient,
-  handle: fs.FileHandle,
+  local: Buffer,
   range: ByteRange,
   digests: Map<number, string>,
   signal?: AbortSignal,
 ): Promise<boolean> {
   const remote = await client.downloadToBuffer(range.offset, range.length, { abortSignal: signal });
-  const local = await readRange(handle, range);
-  digests.set(range.offset, sha256(local));
+  digests.set(range.offset, rangeDigest(local));
   return remote.equals(local);
 }
 
@@ -235,7 +284,7 @@ async function verifyUpload(
     const digest = digests.get(r.offset)!;
     overall.update(digest);
     if (readBack) {
-      const remote = sha256(await client.downloadToBuffer(r.offset, r.length, { abortSignal: signal }));
+      const remote = rangeDigest(await client.downloadToBuffer(r.offset, r.length, { abortSignal: signal }));
       if (remote !== digest) {
         throw new Error(
           `upload verification failed: bytes ${r.offset}-${r.offset + r.length - 1} in the blob differ from the file`,
@@ -244,8 +293,4 @@ async function verifyUpload(
     }
   }
   return overall.digest('hex');
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }

@@ -13,7 +13,9 @@ export function createProgressReporter(
   return (percent, detail) => {
     const value = Math.max(0, Math.min(100, Math.floor(percent)));
     const now = Date.now();
-    if (value === lastPercent || (value < 100 && value !== 0 && now - lastAt < minIntervalMs)) return;
+    // Never backwards: work whose total grows as it is found (a scan overlapping the upload) must not make the
+    // agent's bar jump back.
+    if (value <= lastPercent || (value < 100 && value !== 0 && now - lastAt < minIntervalMs)) return;
     lastPercent = value;
     lastAt = now;
     tl.setProgress(value, label);
