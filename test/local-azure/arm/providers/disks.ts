@@ -440,11 +440,17 @@ export function disksProvider(
             sourceUniqueId: source.properties.uniqueId,
           },
           incremental: p.incremental === true,
+          // Incremental snapshots of one disk share a family id (the disk's), as Azure reports it.
+          ...(p.incremental === true ? { incrementalSnapshotFamilyId: source.properties.uniqueId } : {}),
           diskSizeGB: source.properties.diskSizeGB,
           diskSizeBytes: source.properties.diskSizeBytes,
           diskState: 'Unattached',
           uniqueId: randomUUID(),
           timeCreated: new Date().toISOString(),
+          // Azure's defaults for a snapshot nobody configured: platform-managed keys, open network access.
+          encryption: { type: 'EncryptionAtRestWithPlatformKey' },
+          networkAccessPolicy: 'AllowAll',
+          publicNetworkAccess: 'Enabled',
         },
       };
       await copyBlob(blobs, source, resource);

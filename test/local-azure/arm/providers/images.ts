@@ -33,7 +33,8 @@ export const images: ResourceTypeSpec = {
   write(ctx) {
     const p = ((ctx.body.properties as Props) ?? {}) as Props;
     const profile =
-      (p.storageProfile as { osDisk?: ImageDiskBody; dataDisks?: ImageDiskBody[] } | undefined) ?? {};
+      (p.storageProfile as
+        { osDisk?: ImageDiskBody; dataDisks?: ImageDiskBody[]; zoneResilient?: boolean } | undefined) ?? {};
     if (!profile.osDisk)
       throw armErrors.invalidParameter(
         "Required parameter 'osDisk' is missing (null).",
@@ -78,7 +79,20 @@ export const images: ResourceTypeSpec = {
       type: '',
       location: requiredLocation(ctx),
       tags: ctx.body.tags as Record<string, string> | undefined,
-      properties: { storageProfile: { ...profile, zoneResilient: false }, hyperVGeneration: generation },
+      properties: {
+        // Azure fills in caching and storage type where the request leaves them out, and keeps zoneResilient.
+        storageProfile: {
+          ...profile,
+          osDisk: { caching: 'ReadWrite', storageAccountType: 'Standard_LRS', ...profile.osDisk },
+          dataDisks: (profile.dataDisks ?? []).map((d) => ({
+            caching: 'None',
+            storageAccountType: 'Standard_LRS',
+            ...d,
+          })),
+          zoneResilient: profile.zoneResilient === true,
+        },
+        hyperVGeneration: generation,
+      },
     };
   },
 };
