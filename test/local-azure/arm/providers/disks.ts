@@ -197,6 +197,22 @@ export function disksProvider(
   blobs: DiskBlobs;
 } {
   const blobs = diskBlobs(blob);
+  /** The properties DiskUpdateProperties lets a PATCH (or a new PUT) change on an existing disk. */
+  const MUTABLE_DISK_PROPERTIES = [
+    'tier',
+    'supportedCapabilities',
+    'purchasePlan',
+    'networkAccessPolicy',
+    'publicNetworkAccess',
+    'burstingEnabled',
+    'diskIOPSReadWrite',
+    'diskMBpsReadWrite',
+    'maxShares',
+    'optimizedForFrequentAttach',
+    'dataAccessAuthMode',
+    'supportsHibernation',
+    'encryption',
+  ];
   const spec: ResourceTypeSpec = {
     type: 'Microsoft.Compute/disks',
     asyncCreate: true,
@@ -228,7 +244,13 @@ export function disksProvider(
           ...ctx.existing,
           // An ARM PUT replaces tags (a PATCH arrives here already merged with the existing ones).
           tags: ctx.body.tags as Record<string, string> | undefined,
-          properties: { ...ctx.existing.properties },
+          // What DiskUpdate may change is kept as asked; the rest is what the disk was made as.
+          properties: {
+            ...ctx.existing.properties,
+            ...Object.fromEntries(
+              MUTABLE_DISK_PROPERTIES.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]),
+            ),
+          },
         };
       }
       const creation = (p.creationData as Props | undefined) ?? {};
