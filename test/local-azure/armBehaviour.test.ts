@@ -120,3 +120,130 @@ describe('local ARM behaviour beyond the schemas', function () {
     assert.equal(image.storageProfile?.zoneResilient, false);
   });
 });
+
+describe('local ARM gallery behaviour the examples showed', function () {
+  this.timeout(60_000);
+  let azure: LocalAzure;
+  const rg = 'rg-gallery-behaviour';
+  const lro = { updateIntervalInMs: 10 };
+  const client = () => computeClient(localContext(azure));
+  before(async () => {
+    azure = await startLocalAzure();
+    azure.resourceGroup(rg);
+  });
+  after(() => azure?.stop());
+
+  async function imageWithDataDisk(): Promise<string> {
+    const small = { location: 'westeurope', osType: 'Linux' as const, hyperVGeneration: 'V2' as const };
+    for (const name of ['os', 'data']) {
+      await client().disks.createOrUpdate(
+        rg,
+        name,
+        { ...small, creationData: { createOption: 'Upload', uploadSizeBytes: 20 * 1024 * 1024 + 512 } },
+        lro,
+      );
+      await client().disks.grantAccess(rg, name, { access: 'Write', durationInSeconds: 600 }, lro);
+      await client().disks.revokeAccess(rg, name, lro);
+    }
+    const disk = (name: string) =>
+      `/subscriptions/${azure.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${name}`;
+    const image = await client().images.createOrUpdate(
+      rg,
+      'img-data',
+      {
+        location: 'westeurope',
+        hyperVGeneration: 'V2',
+        storageProfile: {
+          osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk('os') } },
+          dataDisks: [{ lun: 3, managedDisk: { id: disk('data') } }],
+        },
+      },
+      lro,
+    );
+    return image.id!;
+  }
+
+  it('gives a version made from an image with data disks its dataDiskImages, keeps securityProfile, and refuses an unknown disk encryption set', async () => {
+    await client().galleries.createOrUpdate(rg, 'g_b', { location: 'westeurope' }, lro);
+    await client().galleryImages.createOrUpdate(
+      rg,
+      'g_b',
+      'def',
+      {
+        location: 'westeurope',
+        osType: 'Linux',
+        osState: 'Generalized',
+        hyperVGeneration: 'V2',
+        identifier: { publisher: 'p', offer: 'o', sku: 's' },
+      },
+      lro,
+    );
+    const source = await imageWithDataDisk();
+    const version = await client().galleryImageVersions.createOrUpdate(
+      rg,
+      'g_b',
+      'def',
+      '1.0.0',
+      {
+        location: 'westeurope',
+        storageProfile: { source: { id: source } },
+        securityProfile: {
+          uefiSettings: { signatureTemplateNames: ['MicrosoftUefiCertificateAuthorityTemplate'] },
+        },
+      },
+      lro,
+    );
+    assert.deepEqual(
+      version.storageProfile?.dataDiskImages?.map((d) => d.lun),
+      [3],
+    );
+    assert.deepEqual(version.securityProfile?.uefiSettings?.signatureTemplateNames, [
+      'MicrosoftUefiCertificateAuthorityTemplate',
+    ]);
+    const des = `/subscriptions/${azure.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/diskEncryptionSets/nope`;
+    const refused = await client()
+      .galleryImageVersions.createOrUpdate(
+        rg,
+        'g_b',
+        'def',
+        '1.0.1',
+        {
+          location: 'westeurope',
+          storageProfile: { source: { id: source } },
+          publishingProfile: {
+            targetRegions: [
+              { name: 'westeurope', encryption: { osDiskImage: { diskEncryptionSetId: des } } },
+            ],
+          },
+        },
+        lro,
+      )
+      .catch((e: unknown) => e);
+    assert.ok(isRestError(refused) && refused.statusCode === 404, String(refused));
+  });
+
+  it('upgrades a Gen2 definition to Trusted Launch when allowUpdateImage says so, and only then', async () => {
+    const def = {
+      location: 'westeurope',
+      osType: 'Linux' as const,
+      osState: 'Generalized' as const,
+      hyperVGeneration: 'V2' as const,
+      identifier: { publisher: 'p', offer: 'o', sku: 'tl' },
+    };
+    await client().galleries.createOrUpdate(rg, 'g_tl', { location: 'westeurope' }, lro);
+    await client().galleryImages.createOrUpdate(rg, 'g_tl', 'def', def, lro);
+    const features = [{ name: 'SecurityType', value: 'TrustedLaunchSupported' }];
+    const without = await client()
+      .galleryImages.createOrUpdate(rg, 'g_tl', 'def', { ...def, features }, lro)
+      .catch((e: unknown) => e);
+    assert.ok(isRestError(without) && without.code === 'PropertyChangeNotAllowed', String(without));
+    const upgraded = await client().galleryImages.createOrUpdate(
+      rg,
+      'g_tl',
+      'def',
+      { ...def, features, allowUpdateImage: true },
+      lro,
+    );
+    assert.equal(upgraded.features?.find((f) => f.name === 'SecurityType')?.value, 'TrustedLaunchSupported');
+  });
+});

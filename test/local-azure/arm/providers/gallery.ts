@@ -255,7 +255,14 @@ export const galleryImages: ResourceTypeSpec = {
         ],
       ];
       for (const [name, was, now] of immutable) {
-        if (String(was) !== String(now))
+        // A Gen2 definition may be upgraded from Standard to Trusted Launch when the request says it means to
+        // (allowUpdateImage); every other change of what a definition is stays refused.
+        const upgrade =
+          name === 'features.SecurityType' &&
+          was === 'Standard' &&
+          ['TrustedLaunchSupported', 'TrustedLaunchAndConfidentialVmSupported'].includes(String(now)) &&
+          p.allowUpdateImage === true;
+        if (String(was) !== String(now) && !upgrade)
           throw armErrors.propertyChangeNotAllowed(`galleryImage.properties.${name}`);
       }
     } else {

@@ -38,6 +38,32 @@ function feature(p: Props, name: string): string | undefined {
   return list.find((f) => f.name?.toLowerCase() === name.toLowerCase())?.value;
 }
 
+/**
+ * The data disks a version gets: those the request names, or else those of its source (a managed image's data
+ * disks, another version's data disk images), LUNs kept, as Azure reports them.
+ */
+function dataDiskImagesOf(store: ResourceStore, storageProfile: Props): Props {
+  if (Array.isArray(storageProfile.dataDiskImages)) return {};
+  const id = ((storageProfile.source ?? {}) as Props).id as string | undefined;
+  const source = id ? store.get(id) : undefined;
+  const profile = (source?.properties.storageProfile ?? {}) as Props;
+  if (source?.type === 'Microsoft.Compute/images') {
+    const disks = (profile.dataDisks as Props[] | undefined) ?? [];
+    return disks.length
+      ? {
+          dataDiskImages: disks.map((d) => ({
+            lun: d.lun,
+            sizeInGB: Number(d.diskSizeGB ?? 1),
+            hostCaching: d.caching ?? 'None',
+          })),
+        }
+      : {};
+  }
+  if (source?.type === 'Microsoft.Compute/galleries/images/versions' && Array.isArray(profile.dataDiskImages))
+    return { dataDiskImages: profile.dataDiskImages.map((d: Props) => ({ ...d, source: undefined })) };
+  return {};
+}
+
 /** Facts about a source that Azure compares with the image definition. */
 function sourceFacts(
   store: ResourceStore,
@@ -244,6 +270,19 @@ export function galleryVersionsProvider(
       }));
       const seen = new Set<string>();
       for (const r of regions) {
+        // Disk encryption sets are not modelled here, so none exists: Azure refuses a set it cannot find.
+        const encryption = (r.encryption ?? {}) as Props;
+        const sets = [
+          (encryption.osDiskImage as Props | undefined)?.diskEncryptionSetId,
+          ...((encryption.dataDiskImages as Props[] | undefined) ?? []).map((d) => d.diskEncryptionSetId),
+        ].filter((id): id is string => typeof id === 'string');
+        for (const id of sets)
+          if (!ctx.store.get(id))
+            throw new ArmError(
+              404,
+              'NotFound',
+              `The disk encryption set '${id}' of target region '${String(r.name)}' was not found.`,
+            );
         const key = regionKey(String(r.name));
         if (!knownLocations.includes(key)) {
           throw armErrors.invalidParameter(
@@ -306,8 +345,11 @@ export function galleryVersionsProvider(
             sizeInGB: facts.sizeGB ?? 30,
             hostCaching: 'ReadOnly',
           },
+          ...dataDiskImagesOf(ctx.store, storageProfile),
         },
         safetyProfile: safety,
+        // UEFI settings and the security type of the version are kept as asked.
+        ...(requested.securityProfile ? { securityProfile: requested.securityProfile } : {}),
       };
       return {
         id: ctx.id,

@@ -12,6 +12,7 @@ import type { ResourceTypeSpec } from './types';
 type Props = Record<string, unknown>;
 interface ImageDiskBody {
   managedDisk?: { id?: string };
+  blobUri?: string;
   snapshot?: { id?: string };
   lun?: number;
   osType?: string;
@@ -20,6 +21,13 @@ interface ImageDiskBody {
 
 function sourceOf(store: ResourceStore, disk: ImageDiskBody, where: string): StoredResource {
   const id = disk.managedDisk?.id ?? disk.snapshot?.id;
+  // Azure makes images from VHD blobs too; this stand-in does not, and says so in its own words.
+  if (!id && disk.blobUri)
+    throw new ArmError(
+      501,
+      'NotImplementedInLocalAzure',
+      `The local Azure makes managed images from managed disks and snapshots only, not from a VHD blob (${where}.blobUri).`,
+    );
   if (!id) throw armErrors.invalidParameter(`${where} needs a managedDisk or snapshot reference.`, where);
   const source = store.get(id);
   if (!source) throw new ArmError(404, 'NotFound', `Resource '${id}' referenced by ${where} was not found.`);
