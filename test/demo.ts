@@ -4,12 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalAzure, type LocalAzure } from './local-azure/index';
 import { describeRun, runTask, type TaskRun } from './harness/runTask';
-import { serviceConnectionEnv } from './harness/connections';
+import { EventGridManagementClient } from '@azure/arm-eventgrid';
+import { armClientOptions } from '../shared/azure/clients';
+import { localContext, serviceConnectionEnv } from './harness/connections';
+import { startWebhook } from './harness/webhook';
 
 /** A 64 MiB raw disk image with a little data scattered in it, as an image build leaves on the agent. */
 function makeRawImage(file: string): void {
   const fd = fs.openSync(file, 'w');
-  fs.ftruncateSync(fd, 64 * 1024 * 1024 - 12345); // not a whole number of MiB: ConvertDisk rounds it up
+  fs.ftruncateSync(fd, 64 * 1024 * 1024 - 24 * 512); // whole sectors, not a whole number of MiB: ConvertDisk rounds it up
   for (const mib of [0, 1, 9, 33, 60])
     fs.writeSync(
       fd,
@@ -112,6 +115,76 @@ async function main(): Promise<void> {
       'ShareToGallery resolve: the version VMs get as latest in eastus',
       await runTask('ShareToGallery', { inputs: { ...gallery, mode: 'resolve', regions: 'eastus' }, env }),
     );
+    // The consumers' side, as another team would have it: a custom topic for CloudEvents and a webhook.
+    const webhook = await startWebhook(azure.serverTls);
+    const ctx = localContext(azure);
+    const options = armClientOptions(ctx);
+    const eventGrid = new EventGridManagementClient(ctx.credential, azure.subscriptionId, {
+      ...options,
+      credentialScopes: options.credentials.scopes,
+    });
+    const topic = await eventGrid.topics.beginCreateOrUpdateAndWait(
+      'rg-images',
+      'image-events',
+      { location: 'westeurope', inputSchema: 'CloudEventSchemaV1_0' },
+      { updateIntervalInMs: 50 },
+    );
+    await eventGrid.eventSubscriptions.beginCreateOrUpdateAndWait(
+      topic.id!,
+      'platform-webhook',
+      {
+        destination: { endpointType: 'WebHook', endpointUrl: webhook.url },
+        eventDeliverySchema: 'CloudEventSchemaV1_0',
+      },
+      { updateIntervalInMs: 50 },
+    );
+    azure.devops.addPipeline('platform', 42, 'scale-set-rollout');
+    const devOpsEnv = {
+      ...env,
+      SYSTEM_COLLECTIONURI: azure.devops.collectionUri,
+      SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: azure.devops.collectionUri,
+      SYSTEM_TEAMPROJECT: 'images',
+      BUILD_BUILDID: '1207',
+      BUILD_SOURCEVERSION: '3f2a9c1',
+    };
+    show(
+      'AnnounceImage subscribe: a system topic of rg-images, and a subscription routing image-version writes to a webhook',
+      await runTask('AnnounceImage', {
+        inputs: {
+          ConnectedServiceName: 'demo',
+          mode: 'subscribe',
+          resourceGroupName: 'rg-images',
+          systemTopicName: 'rg-images-events',
+          galleryName: 'corp_images',
+          imageDefinition: 'ubuntu-24-04-hardened',
+          eventSubscriptionName: 'image-versions-to-platform',
+          destinationType: 'webhook',
+          destination: webhook.url,
+        },
+        env: devOpsEnv,
+      }),
+    );
+    show(
+      'AnnounceImage publish: once replicated to eastus, one rich CloudEvent to the topic, and the rollout pipeline queued',
+      await runTask('AnnounceImage', {
+        inputs: {
+          ConnectedServiceName: 'demo',
+          mode: 'publish',
+          imageVersionId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp_images/images/ubuntu-24-04-hardened/versions/1.4.0`,
+          eventGridTopicEndpoint: topic.endpoint!,
+          requireReplicatedRegions: 'eastus',
+          pipelines: 'platform/42',
+          smokeTestVerdict: 'passed',
+        },
+        env: devOpsEnv,
+      }),
+    );
+    await azure.eventGrid.settled();
+    console.log("\nWhat the subscriber's webhook received:");
+    for (const e of webhook.received) console.log(`  ${JSON.stringify(e)}`);
+    console.log(`Pipeline runs queued in the local Azure DevOps: ${JSON.stringify(azure.devops.runs)}`);
+    webhook.close();
+
     console.log('\nResources in the local Azure now:');
     for (const r of azure.audit())
       console.log(`  ${r.type.padEnd(36)} ${(r.provisioningState ?? '').padEnd(10)} ${r.id}`);

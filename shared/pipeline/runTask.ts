@@ -8,6 +8,7 @@ import type { Logger } from '../azure/logger';
 import { InputError } from '../validation/inputError';
 import { createAzureContext } from './azureContext';
 import { cancellationOnSignals } from './cancel';
+import { readDevOpsRun, type DevOpsRun } from './devOps';
 import { setOutput } from './outputs';
 import { createProgressReporter } from './progress';
 import { registerSecret } from './secrets';
@@ -38,6 +39,8 @@ export interface TaskRunContext {
   buildNumber?: string;
   /** The agent's temp directory (cleaned by the agent after the job). */
   tempDirectory: string;
+  /** The Azure DevOps run: organization, project, build URL, commit and the job's token (read on first use). */
+  devOps(): DevOpsRun;
 }
 
 /** Seconds left for cleanup after SIGINT before the agent's SIGTERM (~7.5 s) and kill (~2.5 s later). */
@@ -62,6 +65,7 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
   const issues: string[] = [];
   const tempDirectory = tl.getVariable('Agent.TempDirectory') ?? process.cwd();
   let azure: Promise<AzureContext> | undefined;
+  let devOps: DevOpsRun | undefined;
   const run: TaskRunContext = {
     signal: cancel.signal,
     logger: taskLogger,
@@ -80,6 +84,7 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
     secret: registerSecret,
     buildNumber: tl.getVariable('Build.BuildNumber') || undefined,
     tempDirectory,
+    devOps: () => (devOps ??= readDevOpsRun()),
   };
   try {
     await body(run);

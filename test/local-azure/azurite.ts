@@ -12,6 +12,8 @@ const SECOND_KEY = Buffer.from('local-azure-second-account-key-0123456789').toSt
 
 export interface AzuriteInstance {
   blobEndpoint(account: string): string;
+  /** The queue service of an account, when Azurite was started with it. */
+  queueEndpoint?: (account: string) => string;
   accounts: { name: string; key: string }[];
   connectionString(account: string): string;
   port: number;
@@ -46,33 +48,32 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-/**
- * Azurite's blob service as a child process of its own (not through npx, so the pid we hold is the server's),
- * with two accounts for cross-account copies. Telemetry off: it would try to reach the internet.
- */
-export async function startAzurite(
-  options: { persistence?: 'memory' | 'disk'; dir?: string } = {},
-): Promise<AzuriteInstance> {
+interface AzuriteService {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** One Azurite service (blob or queue) as a child process of its own, ready when its port answers. */
+async function startService(
+  kind: 'blob' | 'queue',
+  dir: string,
+  persistence: 'memory' | 'disk' | undefined,
+  accounts: { name: string; key: string }[],
+): Promise<AzuriteService> {
   const port = await freePort();
-  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
-  const ownsDir = !options.dir;
-  const main = require.resolve('azurite/dist/src/blob/main.js');
+  const main = require.resolve(`azurite/dist/src/${kind}/main.js`);
   const args = [
     main,
-    '--blobHost',
+    `--${kind}Host`,
     '127.0.0.1',
-    '--blobPort',
+    `--${kind}Port`,
     String(port),
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
     '--silent',
   ];
-  args.push(...(options.persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence']));
-  const accounts = [
-    { name: 'devstoreaccount1', key: DEVSTORE_KEY },
-    { name: SECOND_ACCOUNT, key: SECOND_KEY },
-  ];
+  args.push(...(persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence']));
   const child = spawn(process.execPath, args, {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -86,16 +87,8 @@ export async function startAzurite(
     child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${stderr}`, { cause: e });
   }
-  const blobEndpoint = (account: string) => `http://127.0.0.1:${port}/${account}`;
   return {
     port,
-    accounts,
-    blobEndpoint,
-    connectionString: (account) => {
-      const key = accounts.find((a) => a.name === account)?.key;
-      if (!key) throw new Error(`Azurite has no account '${account}'`);
-      return `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${blobEndpoint(account)};`;
-    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -104,6 +97,43 @@ export async function startAzurite(
         await exited;
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/**
+ * Azurite's blob service (and, when asked, its queue service) as child processes of their own (not through npx,
+ * so the pid we hold is the server's), with two accounts for cross-account copies. Telemetry off: it would try
+ * to reach the internet.
+ */
+export async function startAzurite(
+  options: { persistence?: 'memory' | 'disk'; dir?: string; queue?: boolean } = {},
+): Promise<AzuriteInstance> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
+  const ownsDir = !options.dir;
+  const accounts = [
+    { name: 'devstoreaccount1', key: DEVSTORE_KEY },
+    { name: SECOND_ACCOUNT, key: SECOND_KEY },
+  ];
+  const [blob, queue] = await Promise.all([
+    startService('blob', dir, options.persistence, accounts),
+    options.queue ? startService('queue', dir, options.persistence, accounts) : undefined,
+  ]);
+  const port = blob.port;
+  const blobEndpoint = (account: string) => `http://127.0.0.1:${port}/${account}`;
+  const queueEndpoint = queue ? (account: string) => `http://127.0.0.1:${queue.port}/${account}` : undefined;
+  return {
+    port,
+    accounts,
+    blobEndpoint,
+    queueEndpoint,
+    connectionString: (account) => {
+      const key = accounts.find((a) => a.name === account)?.key;
+      if (!key) throw new Error(`Azurite has no account '${account}'`);
+      return `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${blobEndpoint(account)};${queueEndpoint ? `QueueEndpoint=${queueEndpoint(account)};` : ''}`;
+    },
+    stop: async () => {
+      await Promise.all([blob.stop(), queue?.stop()]);
       if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };

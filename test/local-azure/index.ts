@@ -6,6 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArmRouter } from './arm/armRouter';
 import { REGION_NAMES } from './arm/regions';
+import type { DeliveryTargets } from './eventgrid/delivery';
+import { LocalEventGrid } from './eventgrid/localEventGrid';
+import { eventGridProviders } from './eventgrid/provider';
 import { FaultInjector } from './arm/faults';
 import { galleryVersionsProvider, type ReplicationControl } from './arm/providers/galleryVersions';
 import { virtualMachines } from './arm/providers/virtualMachines';
@@ -31,6 +34,8 @@ export interface LocalAzureOptions {
   blob?: boolean;
   /** Keep every ARM request and answer for spec validation. */
   record?: boolean;
+  /** Start Azurite's queue service too (Event Grid storage-queue delivery). */
+  queue?: boolean;
   /** How long each target region of a gallery image version takes to replicate (default 60 ms). */
   replicationRegionMs?: number;
 }
@@ -67,6 +72,10 @@ export interface LocalAzure {
     systemAccessToken: string;
   };
   entra: LocalEntra;
+  /** Event Grid's data plane and deliveries (topics, system topics, webhooks, Azurite queues). */
+  eventGrid: LocalEventGrid;
+  /** The local Azure's own certificate and key: a test's webhook served with them is trusted by its deliveries. */
+  serverTls: { cert: string; key: string };
   devops: LocalDevOps;
   arm: ArmRouter;
   faults: FaultInjector;
@@ -116,6 +125,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     operationDelayMs: options.operationDelayMs ?? 30,
     retryAfterSeconds: options.retryAfterSeconds ?? 0,
     locations: REGION_NAMES,
+    onResourceEvent: (kind, resource) => eventGrid.resourceEvent(kind, resource, entra.tenantId),
   });
   arm.register(galleries);
   arm.register(galleryImages);
@@ -126,6 +136,27 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   };
   arm.register(galleryVersionsProvider(replication, REGION_NAMES));
   arm.register(virtualMachines);
+  // Assigned once Azurite is up (below); the Event Grid delivery targets above read it when they deliver.
+  // eslint-disable-next-line prefer-const
+  let blob: AzuriteInstance | undefined;
+  // Each Azurite account is a storage account in a subscription of its own: the first in the images
+  // subscription, the second in the consumers subscription (for cross-subscription imports and copies).
+  const storageAccounts = (azurite: AzuriteInstance): LocalStorageAccount[] =>
+    azurite.accounts.map((a, i) => ({
+      ...a,
+      id: `/subscriptions/${i === 0 ? subscriptionId : secondSubscriptionId}/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/${a.name}`,
+    }));
+  const deliveryTargets: DeliveryTargets = {
+    ca: serverCert.certPem,
+    storageAccounts: () => (blob ? storageAccounts(blob) : []),
+    queueEndpoint: (account) => {
+      if (!blob?.queueEndpoint)
+        throw new Error('Azurite was started without its queue service (queue: true)');
+      return blob.queueEndpoint(account);
+    },
+  };
+  for (const spec of eventGridProviders(() => baseUrl, deliveryTargets)) arm.register(spec);
+  const eventGrid = new LocalEventGrid(arm.store, entra, deliveryTargets);
 
   const principals = {
     secret: { clientId: randomUUID(), clientSecret: `${randomBytes(18).toString('base64url')}~Q8` },
@@ -153,7 +184,14 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
           },
         }
       : undefined;
-  const routes: RouteHandler[] = [devops.handle, entra.handle, metadata, (req) => arm.handle(req)];
+  const routes: RouteHandler[] = [
+    devops.handle,
+    devops.handleApi,
+    entra.handle,
+    metadata,
+    eventGrid.handle,
+    (req) => arm.handle(req),
+  ];
   const front: FrontOptions = {
     faults,
     requests,
@@ -169,14 +207,10 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   const port = await listen(server);
   const imdsPort = await listen(imds);
   baseUrl = `https://127.0.0.1:${port}`;
-  // Each Azurite account is a storage account in a subscription of its own: the first in the images
-  // subscription, the second in the consumers subscription (for cross-subscription imports and copies).
-  const storageAccounts = (azurite: AzuriteInstance): LocalStorageAccount[] =>
-    azurite.accounts.map((a, i) => ({
-      ...a,
-      id: `/subscriptions/${i === 0 ? subscriptionId : secondSubscriptionId}/resourceGroups/rg-storage/providers/Microsoft.Storage/storageAccounts/${a.name}`,
-    }));
-  const blob = options.blob === false ? undefined : await startAzurite({ persistence: options.persistence });
+  blob =
+    options.blob === false
+      ? undefined
+      : await startAzurite({ persistence: options.persistence, queue: options.queue });
   let diskBlobs: DiskBlobs | undefined;
   if (blob) {
     const disks = disksProvider(blob, storageAccounts(blob));
@@ -203,6 +237,8 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     devops,
     arm,
     faults,
+    eventGrid,
+    serverTls: { cert: serverCert.certPem, key: serverCert.keyPem },
     replication,
     requests,
     recorded,

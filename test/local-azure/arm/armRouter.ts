@@ -20,6 +20,8 @@ export interface ArmOptions {
   /** Retry-After seconds on long-running answers; 0 sends none, so clients use their own interval. */
   retryAfterSeconds: number;
   locations: string[];
+  /** A resource was written or deleted (the operation finished): system topics of Event Grid publish it. */
+  onResourceEvent?: (kind: 'write' | 'delete', resource: StoredResource) => void;
 }
 
 interface ParsedPath {
@@ -328,6 +330,18 @@ export class ArmRouter {
     const rgResource = this.store.get(this.rgId(sub, rg));
     if (!rgResource) throw armErrors.resourceGroupNotFound(rg);
     const rgIdText = rgResource.id;
+    // An extension resource: `{scope}/providers/{Provider}/{type}/{name}` below another resource (Event Grid
+    // subscriptions of a topic).
+    const ext = rest.findIndex((s, i) => i % 2 === 0 && s.toLowerCase() === 'providers');
+    if (ext > 0)
+      return this.extensionResource(
+        req,
+        sub,
+        rg,
+        `${rgIdText}/providers/${provider}/${rest.slice(0, ext).join('/')}`,
+        rest[ext + 1],
+        rest.slice(ext + 2),
+      );
     const types: string[] = [];
     const names: string[] = [];
     for (let i = 0; i < rest.length; i += 2) {
@@ -418,6 +432,46 @@ export class ArmRouter {
     }
   }
 
+  private async extensionResource(
+    req: LocalRequest,
+    sub: string,
+    rg: string,
+    scopeId: string,
+    provider: string,
+    rest: string[],
+  ): Promise<LocalAnswer> {
+    const scope = this.store.get(scopeId);
+    if (!scope) throw armErrors.notFound(scopeId.split('/').slice(-2, -1)[0], scopeId.split('/').pop()!, rg);
+    const type = `${provider}/${rest[0]}`;
+    const spec = this.typeSpec(type);
+    if (!spec || rest.length > 2) throw armErrors.noProvider(type);
+    if (rest.length === 1) {
+      if (req.method !== 'GET')
+        throw new ArmError(
+          405,
+          'MethodNotAllowed',
+          `The HTTP method '${req.method}' is not supported on a collection.`,
+        );
+      const items = this.store.children(`${scope.id}/providers/${provider}`, spec.type);
+      return { status: 200, body: { value: items.map((r) => this.present(spec, r, new URLSearchParams())) } };
+    }
+    const name = rest[1];
+    const id = `${scope.id}/providers/${provider}/${rest[0]}/${name}`;
+    const existing = this.store.get(id);
+    switch (req.method) {
+      case 'GET':
+        if (!existing) throw armErrors.notFound(type, name, rg);
+        return { status: 200, body: this.present(spec, existing, req.url.searchParams) };
+      case 'PUT':
+      case 'PATCH':
+        return await this.write(req, spec, { id, name, sub, rg, provider, existing, parent: scope });
+      case 'DELETE':
+        return await this.remove(req, spec, { sub, provider, existing });
+      default:
+        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
+    }
+  }
+
   private async write(
     req: LocalRequest,
     spec: ResourceTypeSpec,
@@ -464,6 +518,7 @@ export class ArmRouter {
       written.properties.provisioningState = 'Succeeded';
       this.store.put(written);
       spec.onProvisioned?.(written, this.store);
+      this.options.onResourceEvent?.('write', written);
       return { status: created ? 201 : 200, body: this.present(spec, written, new URLSearchParams()) };
     }
     written.properties.provisioningState = created ? 'Creating' : 'Updating';
@@ -484,13 +539,14 @@ export class ArmRouter {
       complete: () => {
         written.properties.provisioningState = 'Succeeded';
         spec.onProvisioned?.(written, this.store);
+        this.options.onResourceEvent?.('write', written);
       },
       fail: () => {
         written.properties.provisioningState = 'Failed';
       },
     });
     return {
-      status: created ? (spec.createStatus ?? 201) : 200,
+      status: created ? (spec.createStatus ?? 201) : (spec.updateStatus ?? 200),
       body: this.present(spec, written, new URLSearchParams()),
       headers: this.lroHeaders(req, t.sub, t.provider, written, op),
     };
@@ -508,6 +564,7 @@ export class ArmRouter {
       for (const child of this.store.descendants(existing.id)) this.store.delete(child.id);
       this.store.delete(existing.id);
       spec.onDeleted?.(existing, this.store);
+      this.options.onResourceEvent?.('delete', existing);
     };
     if (!spec.asyncDelete) {
       finish();

@@ -51,6 +51,8 @@ export interface ResourceTypeSpec {
   asyncCreate: boolean;
   /** Status of an asynchronous create, as the type's spec declares it: 201 (default) or 202 (disks, snapshots). */
   createStatus?: 201 | 202;
+  /** Status of an asynchronous update of an existing resource: 200 (default), or 201 where the spec has only that. */
+  updateStatus?: 200 | 201;
   asyncDelete: boolean;
   operationMs?: number;
   write(ctx: WriteContext): StoredResource | Promise<StoredResource>;
