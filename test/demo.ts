@@ -4,8 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalAzure, type LocalAzure } from './local-azure/index';
 import { describeRun, runTask, type TaskRun } from './harness/runTask';
-import { EventGridManagementClient } from '@azure/arm-eventgrid';
-import { armClientOptions } from '../shared/azure/clients';
+import { eventGridClient } from '../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from './harness/connections';
 import { startWebhook } from './harness/webhook';
 
@@ -118,11 +117,7 @@ async function main(): Promise<void> {
     // The consumers' side, as another team would have it: a custom topic for CloudEvents and a webhook.
     const webhook = await startWebhook(azure.serverTls);
     const ctx = localContext(azure);
-    const options = armClientOptions(ctx);
-    const eventGrid = new EventGridManagementClient(ctx.credential, azure.subscriptionId, {
-      ...options,
-      credentialScopes: options.credentials.scopes,
-    });
+    const eventGrid = eventGridClient(ctx);
     const topic = await eventGrid.topics.beginCreateOrUpdateAndWait(
       'rg-images',
       'image-events',

@@ -1,5 +1,6 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { EventGridManagementClient } from '@azure/arm-eventgrid';
 import type { AzureContext } from './context';
 import { httpLogPolicy } from './httpLogPolicy';
 
@@ -48,6 +49,19 @@ export function authorizationClient(
   const options = armClientOptions(ctx);
   // This client generation reads credentialScopes, not credentials.scopes.
   return new AuthorizationManagementClient(ctx.credential, subscriptionId, {
+    ...options,
+    credentialScopes: options.credentials.scopes,
+  });
+}
+
+/** Event Grid management (topics, system topics, event subscriptions), same pipeline settings. */
+export function eventGridClient(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): EventGridManagementClient {
+  const options = armClientOptions(ctx);
+  // Like the authorization client, this generation reads credentialScopes.
+  return new EventGridManagementClient(ctx.credential, subscriptionId, {
     ...options,
     credentialScopes: options.credentials.scopes,
   });

@@ -1,11 +1,10 @@
 import {
-  EventGridManagementClient,
   type EventSubscription,
   type EventSubscriptionDestinationUnion,
   type StringInAdvancedFilter,
 } from '@azure/arm-eventgrid';
 import { getIfExists, rethrowResourceGroup } from '../azure/armLookup';
-import { armClientOptions } from '../azure/clients';
+import { eventGridClient } from '../azure/clients';
 import type { AzureContext } from '../azure/context';
 import { parseResourceId, resourceType } from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
@@ -192,11 +191,7 @@ export async function ensureImageSubscription(
   ctx: AzureContext,
   r: SubscribeRequest,
 ): Promise<SubscribeResult> {
-  const options = armClientOptions(ctx);
-  const client = new EventGridManagementClient(ctx.credential, r.subscriptionId, {
-    ...options,
-    credentialScopes: options.credentials.scopes,
-  });
+  const client = eventGridClient(ctx, r.subscriptionId);
   const lro = { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal: ctx.abortSignal };
   const source =
     r.scope === 'subscription'

@@ -68,6 +68,12 @@ export async function validateTraffic(traffic: RecordedExchange[]): Promise<Fide
   const v = await specValidator();
   const violations = new Map<string, Violation>();
   const unmatched = new Map<string, number>();
+  const record = (v: Omit<Violation, 'count'>) => {
+    const key = [v.operationId, v.side, v.code, v.path, v.message].join('|');
+    const seen = violations.get(key);
+    if (seen) seen.count++;
+    else violations.set(key, { ...v, count: 1 });
+  };
   for (const e of traffic) {
     const result = await v.validateLiveRequestResponse({
       liveRequest: {
@@ -103,33 +109,16 @@ export async function validateTraffic(traffic: RecordedExchange[]): Promise<Fide
         if (side === 'request' && issue.code === 'INVALID_CONTENT_TYPE' && e.requestBody === undefined)
           continue;
         const p = issue.pathsInPayload?.[0] ?? issue.jsonPathsInPayload?.[0] ?? '';
-        const key = `${operationId}|${side}|${issue.code}|${p}|${issue.message}`;
-        const seen = violations.get(key);
-        if (seen) seen.count++;
-        else
-          violations.set(key, {
-            operationId,
-            side,
-            code: String(issue.code),
-            path: p,
-            message: issue.message,
-            count: 1,
-          });
+        record({ operationId, side, code: String(issue.code), path: p, message: issue.message });
       }
-      if (r.runtimeException) {
-        const key = `${operationId}|${side}|runtime|${r.runtimeException.message}`;
-        const seen = violations.get(key);
-        if (seen) seen.count++;
-        else
-          violations.set(key, {
-            operationId,
-            side,
-            code: String(r.runtimeException.code),
-            path: '',
-            message: r.runtimeException.message,
-            count: 1,
-          });
-      }
+      if (r.runtimeException)
+        record({
+          operationId,
+          side,
+          code: String(r.runtimeException.code),
+          path: '',
+          message: r.runtimeException.message,
+        });
     }
   }
   return {

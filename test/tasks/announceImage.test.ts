@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { EventGridManagementClient } from '@azure/arm-eventgrid';
 import { QueueClient, StorageSharedKeyCredential } from '@azure/storage-queue';
-import { armClientOptions, computeClient } from '../../shared/azure/clients';
+import { computeClient, eventGridClient } from '../../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from '../harness/connections';
 import { describeRun, leakedSecrets, runTask, type TaskRun } from '../harness/runTask';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
@@ -73,11 +72,7 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     );
     versionId = version.id!;
     // The subscribers' side: a custom topic for CloudEvents, one subscription to the webhook, one to a queue.
-    const options = armClientOptions(ctx);
-    const eventGrid = new EventGridManagementClient(ctx.credential, azure.subscriptionId, {
-      ...options,
-      credentialScopes: options.credentials.scopes,
-    });
+    const eventGrid = eventGridClient(ctx);
     const topic = await eventGrid.topics.beginCreateOrUpdateAndWait(
       RG,
       'image-events',

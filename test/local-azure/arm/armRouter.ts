@@ -418,15 +418,32 @@ export class ArmRouter {
       }
       return { status: answer.status ?? 200, body: answer.body };
     }
+    return this.item(req, spec, { id, name, sub, rg, provider, existing, parent });
+  }
+
+  /** GET, PUT, PATCH or DELETE of one resource, wherever its id lives (a group, a parent, an extension scope). */
+  private async item(
+    req: LocalRequest,
+    spec: ResourceTypeSpec,
+    t: {
+      id: string;
+      name: string;
+      sub: string;
+      rg: string;
+      provider: string;
+      existing?: StoredResource;
+      parent?: StoredResource;
+    },
+  ): Promise<LocalAnswer> {
     switch (req.method) {
       case 'GET':
-        if (!existing) throw armErrors.notFound(type, name, rg);
-        return { status: 200, body: this.present(spec, existing, req.url.searchParams) };
+        if (!t.existing) throw armErrors.notFound(spec.type, t.name, t.rg);
+        return { status: 200, body: this.present(spec, t.existing, req.url.searchParams) };
       case 'PUT':
       case 'PATCH':
-        return await this.write(req, spec, { id, name, sub, rg, provider, existing, parent });
+        return await this.write(req, spec, t);
       case 'DELETE':
-        return await this.remove(req, spec, { sub, provider, existing });
+        return await this.remove(req, spec, t);
       default:
         throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
     }
@@ -458,18 +475,7 @@ export class ArmRouter {
     const name = rest[1];
     const id = `${scope.id}/providers/${provider}/${rest[0]}/${name}`;
     const existing = this.store.get(id);
-    switch (req.method) {
-      case 'GET':
-        if (!existing) throw armErrors.notFound(type, name, rg);
-        return { status: 200, body: this.present(spec, existing, req.url.searchParams) };
-      case 'PUT':
-      case 'PATCH':
-        return await this.write(req, spec, { id, name, sub, rg, provider, existing, parent: scope });
-      case 'DELETE':
-        return await this.remove(req, spec, { sub, provider, existing });
-      default:
-        throw new ArmError(405, 'MethodNotAllowed', `The HTTP method '${req.method}' is not supported.`);
-    }
+    return this.item(req, spec, { id, name, sub, rg, provider, existing, parent: scope });
   }
 
   private async write(
