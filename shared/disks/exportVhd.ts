@@ -5,7 +5,7 @@ import { computeClient, lroOptions, storageClientOptions } from '../azure/client
 import type { AzureContext } from '../azure/context';
 import { step as namedStep } from '../azure/errors';
 import { redactUrl } from '../azure/redact';
-import { resourceName, resourceType, type ResourceId } from '../azure/resourceId';
+import { expectResourceType, resourceName, resourceType, type ResourceId } from '../azure/resourceId';
 import { InputError } from '../validation/inputError';
 
 export interface ExportVhdOptions {
@@ -28,12 +28,12 @@ function withoutQuery(url: string): string {
 
 /** The export request, checked once: a managed disk as source, a target blob URL that carries a SAS. */
 export function exportRequest(options: ExportVhdOptions): ExportVhdOptions {
-  if (resourceType(options.source).toLowerCase() !== 'microsoft.compute/disks') {
-    throw new InputError(
-      'sourceId',
-      `exporting a ${resourceType(options.source)} is not available yet in this version; give a managed disk id`,
-    );
-  }
+  expectResourceType(
+    'sourceId',
+    options.source,
+    ['Microsoft.Compute/disks', 'Microsoft.Compute/snapshots'],
+    'a managed disk or snapshot',
+  );
   if (!/[?&]sig=/.test(options.targetBlobUrl)) {
     throw new InputError(
       'blobUrl',
@@ -78,12 +78,18 @@ export async function exportDiskToVhdBlob(
   const name = resourceName(options.source);
   const step = <T>(description: string, work: () => Promise<T>) =>
     namedStep(description, work, ctx.abortSignal);
+  // Disks and snapshots grant and revoke access the same way, each through its own operations.
+  const operations =
+    resourceType(options.source).toLowerCase() === 'microsoft.compute/snapshots'
+      ? client.snapshots
+      : client.disks;
+  const what = operations === client.snapshots ? 'snapshot' : 'disk';
   const revoke = (abortSignal?: AbortSignal) =>
-    client.disks.revokeAccess(rg, name, { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal });
+    operations.revokeAccess(rg, name, { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal });
   // Registered before access is asked for: when Azure grants it but the answer is lost, it is still revoked.
-  const release = hooks.cleanup.defer(`read access (SAS) to disk ${name}`, (signal) => revoke(signal));
-  const access = await step(`granting read access to disk '${name}'`, () =>
-    client.disks.grantAccess(
+  const release = hooks.cleanup.defer(`read access (SAS) to ${what} ${name}`, (signal) => revoke(signal));
+  const access = await step(`granting read access to ${what} '${name}'`, () =>
+    operations.grantAccess(
       rg,
       name,
       { access: 'Read', durationInSeconds: options.sasDurationSeconds },
@@ -91,7 +97,7 @@ export async function exportDiskToVhdBlob(
     ),
   );
   if (!access.accessSAS)
-    throw new Error(`Azure granted read access to disk '${name}' but returned no SAS URL`);
+    throw new Error(`Azure granted read access to ${what} '${name}' but returned no SAS URL`);
   hooks.onSecret?.(access.accessSAS);
   const sas = access.accessSAS;
   // A copy that fails or is cancelled leaves a blob that is not the disk: stopped and deleted.
@@ -105,7 +111,7 @@ export async function exportDiskToVhdBlob(
     },
   );
   const copied = await step(
-    `copying disk '${name}' into ${withoutQuery(options.targetBlobUrl)}`,
+    `copying ${what} '${name}' into ${withoutQuery(options.targetBlobUrl)}`,
     async () => {
       const poller = await target.beginCopyFromURL(sas, {
         abortSignal: ctx.abortSignal,
@@ -121,7 +127,7 @@ export async function exportDiskToVhdBlob(
   if (copied.copyStatus !== 'success')
     throw new Error(`the copy into ${withoutQuery(options.targetBlobUrl)} ended ${copied.copyStatus}`);
   dropPartial();
-  await step(`revoking read access to disk '${name}'`, () => revoke(ctx.abortSignal));
+  await step(`revoking read access to ${what} '${name}'`, () => revoke(ctx.abortSignal));
   release();
   const { contentLength = 0 } = await target.getProperties({ abortSignal: ctx.abortSignal });
   hooks.onProgress?.(contentLength, contentLength);

@@ -329,6 +329,25 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     ).downloadToBuffer();
     assert.ok(copy.equals(fs.readFileSync(file('fixed.vhd'))), 'disk -> snapshot -> disk kept every byte');
 
+    // The snapshot itself exports to a VHD blob, server-side, and its read access is revoked afterwards.
+    const snapTarget = await exportTarget('snap-task.vhd', 'racw');
+    const snapExport = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        conversion: 'toVhdBlob',
+        sourceId: `${rgId}/snapshots/snap-task`,
+        blobUrl: snapTarget,
+      },
+      env: env(),
+    });
+    assert.equal(snapExport.result, 'Succeeded', describeRun(snapExport));
+    const exportedSnap = await new BlobClient(snapTarget).downloadToBuffer();
+    assert.ok(
+      exportedSnap.equals(fs.readFileSync(file('fixed.vhd'))),
+      'snapshot -> VHD blob kept every byte',
+    );
+    assert.equal(azure.audit().find((r) => r.id.endsWith('/snapshots/snap-task'))?.openAccess, false);
+
     const wrongType = await runTask('ConvertDisk', {
       inputs: {
         ...common,
