@@ -12,6 +12,8 @@ const SECOND_KEY = Buffer.from('local-azure-second-account-key-0123456789').toSt
 
 export interface AzuriteInstance {
   blobEndpoint(account: string): string;
+  /** Process id of the blob service (tests read its memory use). */
+  blobPid: number;
   /** The queue service of an account, when Azurite was started with it. */
   queueEndpoint?: (account: string) => string;
   accounts: { name: string; key: string }[];
@@ -50,6 +52,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 interface AzuriteService {
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ async function startService(
   }
   return {
     port,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -124,6 +128,7 @@ export async function startAzurite(
   const queueEndpoint = queue ? (account: string) => `http://127.0.0.1:${queue.port}/${account}` : undefined;
   return {
     port,
+    blobPid: blob.pid,
     accounts,
     blobEndpoint,
     queueEndpoint,

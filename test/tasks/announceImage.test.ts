@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as https from 'node:https';
 import { QueueClient, StorageSharedKeyCredential } from '@azure/storage-queue';
 import { computeClient, eventGridClient } from '../../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from '../harness/connections';
@@ -239,6 +240,14 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     assert.match(again.stdout, /already matches the inputs: nothing changed/);
     const changed = await run({ ...inputs, maxDeliveryAttempts: '5' });
     assert.match(changed.stdout, /updated \(retry policy\)/);
+    const widened = await run({ ...inputs, maxDeliveryAttempts: '5', imageDefinition: '' });
+    assert.match(
+      widened.stdout,
+      /updated \(filter\)/,
+      'every definition of the gallery: a new subject prefix',
+    );
+    const narrowed = await run({ ...inputs, maxDeliveryAttempts: '5' });
+    assert.match(narrowed.stdout, /updated \(filter\)/);
     // A new version is written: ARM's ResourceWriteSuccess goes through the system topic to the webhook.
     const before = webhook.received.length;
     const compute = computeClient(localContext(azure));
@@ -288,8 +297,15 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
       destinationType: 'storageQueue',
       destination: azure.storageAccountId(account.name),
       queueName: 'image-versions',
+      deadLetterStorageAccountId: azure.storageAccountId(account.name),
+      deadLetterContainer: 'undelivered',
     });
     assert.equal(toQueue.result, 'Succeeded', describeRun(toQueue));
+    const stored = azure.arm.store.get(toQueue.variables.eventSubscriptionId.value)!;
+    assert.deepEqual(stored.properties.deadLetterDestination, {
+      endpointType: 'StorageBlob',
+      properties: { resourceId: azure.storageAccountId(account.name), blobContainerName: 'undelivered' },
+    });
     const serviceBus = await run({
       ...base,
       eventSubscriptionName: 'versions-to-bus',
@@ -323,6 +339,38 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
       ),
       `the queue got ${JSON.stringify(events)}`,
     );
+  });
+
+  it('the topic endpoint refuses a request without credentials, and a token for another audience', async () => {
+    const body = JSON.stringify([
+      { specversion: '1.0', id: 'x', source: '/x', type: 'VMImageLifecycle.ImageVersionReady' },
+    ]);
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = https.request(
+          topicEndpoint,
+          {
+            method: 'POST',
+            ca: azure.caCertPem,
+            headers: { 'Content-Type': 'application/cloudevents-batch+json', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.equal(await post({}), 401);
+    const armToken = await localContext(azure).credential.getToken(`${azure.audience}.default`);
+    assert.equal(
+      await post({ Authorization: `Bearer ${armToken!.token}` }),
+      401,
+      'an ARM token is not an Event Grid token',
+    );
+    const egToken = await localContext(azure).credential.getToken('https://eventgrid.azure.net/.default');
+    assert.equal(await post({ Authorization: `Bearer ${egToken!.token}` }), 200);
   });
 
   describe('bad input: a clear error naming the input, and nothing created', () => {
@@ -430,12 +478,14 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
         );
         const before = azure.audit().length;
         const runsBefore = azure.devops.runs.length;
+        await azure.eventGrid.settled(); // deliveries of earlier tests end first
         const deliveriesBefore = azure.eventGrid.deliveries.length;
         const result = await run(resolved);
         assert.equal(result.result, 'Failed', describeRun(result));
         assert.match(result.resultMessage ?? '', message);
         assert.equal(azure.audit().length, before, 'nothing was created');
         assert.equal(azure.devops.runs.length, runsBefore, 'no pipeline was queued');
+        await azure.eventGrid.settled();
         assert.equal(azure.eventGrid.deliveries.length, deliveriesBefore, 'no event was sent');
       });
     }
