@@ -34,6 +34,8 @@ export interface LocalAzureOptions {
   blob?: boolean;
   /** Keep every ARM request and answer for spec validation. */
   record?: boolean;
+  /** How long a cross-region (CopyStart) snapshot copy takes (default 500 ms). */
+  crossRegionCopyMs?: number;
   /** Start Azurite's queue service too (Event Grid storage-queue delivery). */
   queue?: boolean;
   /** How long each target region of a gallery image version takes to replicate (default 60 ms). */
@@ -213,7 +215,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       : await startAzurite({ persistence: options.persistence, queue: options.queue });
   let diskBlobs: DiskBlobs | undefined;
   if (blob) {
-    const disks = disksProvider(blob, storageAccounts(blob));
+    const disks = disksProvider(blob, storageAccounts(blob), options.crossRegionCopyMs);
     arm.register(disks.spec);
     arm.register(disks.snapshots);
     diskBlobs = disks.blobs;

@@ -26,7 +26,7 @@ describe('local Azure copies only the data of a disk', function () {
   const rg = 'rg-sparse';
   const lro = { updateIntervalInMs: 20 };
   before(async () => {
-    azure = await startLocalAzure();
+    azure = await startLocalAzure({ crossRegionCopyMs: 2_000 });
     azure.resourceGroup(rg);
   });
   after(() => azure?.stop());
@@ -108,5 +108,77 @@ describe('local Azure copies only the data of a disk', function () {
       .catch((e: unknown) => e as { statusCode?: number; message?: string });
     assert.equal((refused as { statusCode?: number }).statusCode, 400);
     assert.match(String((refused as Error).message), /needs the same region.*CopyStart/);
+  });
+
+  it('copies an incremental snapshot to another region with CopyStart, completionPercent growing until it may be used', async () => {
+    const client = computeClient(localContext(azure));
+    const group = azure.resourceGroup(rg);
+    await client.snapshots.createOrUpdate(
+      rg,
+      'big-inc',
+      {
+        location: 'westeurope',
+        incremental: true,
+        creationData: {
+          createOption: 'Copy',
+          sourceResourceId: `${group}/providers/Microsoft.Compute/disks/big`,
+        },
+      },
+      lro,
+    );
+    const copying = await client.snapshots.createOrUpdate(
+      rg,
+      'big-east',
+      {
+        location: 'eastus',
+        incremental: true,
+        creationData: {
+          createOption: 'CopyStart',
+          sourceResourceId: `${group}/providers/Microsoft.Compute/snapshots/big-inc`,
+        },
+      },
+      lro,
+    );
+    const first = copying.completionPercent ?? 100;
+    assert.ok(first < 100, `a cross-region copy takes time (completionPercent ${first})`);
+    const early = await client.snapshots
+      .grantAccess(rg, 'big-east', { access: 'Read', durationInSeconds: 600 }, lro)
+      .catch((e: unknown) => e as { statusCode?: number });
+    assert.equal((early as { statusCode?: number }).statusCode, 409, 'no access before the copy is complete');
+    const seen: number[] = [first];
+    while (seen[seen.length - 1] < 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen.push((await client.snapshots.get(rg, 'big-east')).completionPercent ?? 100);
+    }
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+      `completionPercent only grows: ${seen.join(', ')}`,
+    );
+    const copied = await client.snapshots.get(rg, 'big-east');
+    assert.equal(copied.location, 'eastus');
+    assert.equal(
+      copied.incrementalSnapshotFamilyId,
+      (await client.snapshots.get(rg, 'big-inc')).incrementalSnapshotFamilyId,
+    );
+    const plain = await client.snapshots
+      .createOrUpdate(
+        rg,
+        'not-incremental',
+        {
+          location: 'eastus',
+          creationData: {
+            createOption: 'CopyStart',
+            sourceResourceId: `${group}/providers/Microsoft.Compute/disks/big`,
+          },
+        },
+        lro,
+      )
+      .catch((e: unknown) => e as { statusCode?: number });
+    assert.equal(
+      (plain as { statusCode?: number }).statusCode,
+      400,
+      'CopyStart takes an incremental snapshot',
+    );
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@azure/storage-blob';
 import type { AzuriteInstance } from '../../azurite';
 import { ArmError, armErrors } from '../errors';
-import type { ResourceStore, StoredResource } from '../store';
+import { resourceBody, type ResourceStore, type StoredResource } from '../store';
 import { requiredLocation } from './location';
 import type { ResourceTypeSpec } from './types';
 
@@ -73,6 +73,7 @@ function copySource(store: ResourceStore, sourceId: unknown): StoredResource {
       `Source resource '${String(sourceId)}' was not found or is not a disk or snapshot.`,
     );
   }
+  refuseWhileCopying(source, 'copy it');
   if (source.properties.diskState === 'ActiveUpload' || source.properties.diskState === 'ReadyToUpload') {
     throw new ArmError(
       409,
@@ -81,6 +82,24 @@ function copySource(store: ResourceStore, sourceId: unknown): StoredResource {
     );
   }
   return source;
+}
+
+/** How far a CopyStart snapshot has come (100 for every other disk or snapshot). */
+function completionPercent(r: StoredResource): number {
+  const copy = r.properties.copyStart as { startedAt: number; durationMs: number } | undefined;
+  if (!copy) return 100;
+  return Math.min(100, Math.floor(((Date.now() - copy.startedAt) / copy.durationMs) * 100));
+}
+
+/** A snapshot still copying to its region can be neither read nor copied, as in Azure. */
+function refuseWhileCopying(r: StoredResource, what: string): void {
+  const percent = completionPercent(r);
+  if (percent < 100)
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `Snapshot '${r.name}' is still being copied to its region (completionPercent ${percent}); ${what} once it reaches 100.`,
+    );
 }
 
 /**
@@ -215,6 +234,8 @@ async function importBlob(
 export function disksProvider(
   blob: AzuriteInstance,
   storageAccounts: LocalStorageAccount[] = [],
+  /** How long a CopyStart (cross-region) snapshot copy takes; completionPercent grows over it. */
+  crossRegionCopyMs = 500,
 ): {
   spec: ResourceTypeSpec;
   snapshots: ResourceTypeSpec;
@@ -392,6 +413,7 @@ export function disksProvider(
     },
     actions: {
       async beginGetAccess({ resource, body }) {
+        refuseWhileCopying(resource, 'grant access to it');
         const access = String(body.access);
         const seconds = Number(body.durationInSeconds);
         if (!['Read', 'Write'].includes(access))
@@ -464,14 +486,25 @@ export function disksProvider(
       if (ctx.existing) return { ...ctx.existing, tags: ctx.body.tags as Record<string, string> | undefined };
       const p = ((ctx.body.properties as Props) ?? {}) as Props;
       const creation = (p.creationData as Props | undefined) ?? {};
-      if (creation.createOption !== 'Copy') {
+      const copyStart = creation.createOption === 'CopyStart';
+      if (creation.createOption !== 'Copy' && !copyStart) {
         throw armErrors.invalidParameter(
           `The value '${String(creation.createOption)}' of createOption is not supported for snapshots by the local Azure.`,
           'creationData.createOption',
         );
       }
       const source = copySource(ctx.store, creation.sourceResourceId);
-      sameRegionCopy(source, requiredLocation(ctx));
+      if (!copyStart) sameRegionCopy(source, requiredLocation(ctx));
+      else if (
+        source.type !== 'Microsoft.Compute/snapshots' ||
+        source.properties.incremental !== true ||
+        p.incremental !== true
+      )
+        // Cross-region copies exist for incremental snapshots only.
+        throw armErrors.invalidParameter(
+          "createOption 'CopyStart' copies an incremental snapshot into an incremental snapshot: the source must be one and 'incremental' must be true.",
+          'creationData.createOption',
+        );
       const resource: StoredResource = {
         id: ctx.id,
         name: ctx.name,
@@ -483,13 +516,18 @@ export function disksProvider(
           osType: source.properties.osType,
           hyperVGeneration: source.properties.hyperVGeneration,
           creationData: {
-            createOption: 'Copy',
+            createOption: copyStart ? 'CopyStart' : 'Copy',
             sourceResourceId: source.id,
             sourceUniqueId: source.properties.uniqueId,
           },
           incremental: p.incremental === true,
           // Incremental snapshots of one disk share a family id (the disk's), as Azure reports it.
-          ...(p.incremental === true ? { incrementalSnapshotFamilyId: source.properties.uniqueId } : {}),
+          ...(p.incremental === true
+            ? {
+                incrementalSnapshotFamilyId:
+                  source.properties.incrementalSnapshotFamilyId ?? source.properties.uniqueId,
+              }
+            : {}),
           diskSizeGB: source.properties.diskSizeGB,
           diskSizeBytes: source.properties.diskSizeBytes,
           diskState: 'Unattached',
@@ -502,11 +540,22 @@ export function disksProvider(
         },
       };
       await copyBlob(blobs, source, resource);
+      // The bytes are here; the region copy is reported as running until its time is up.
+      if (copyStart) resource.properties.copyStart = { startedAt: Date.now(), durationMs: crossRegionCopyMs };
       return resource;
     },
     beforeDelete: spec.beforeDelete,
     onDeleted: spec.onDeleted,
     actions: { beginGetAccess: spec.actions!.beginGetAccess, endGetAccess: spec.actions!.endGetAccess },
+    // A CopyStart snapshot reports how far its cross-region copy has come; the bookkeeping stays inside.
+    present(r) {
+      const body = resourceBody(r) as { properties: Props };
+      const { copyStart, ...properties } = body.properties;
+      return {
+        ...body,
+        properties: copyStart ? { ...properties, completionPercent: completionPercent(r) } : properties,
+      };
+    },
   };
   return { spec, snapshots, blobs };
 }
