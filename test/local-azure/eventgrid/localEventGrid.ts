@@ -19,6 +19,23 @@ export interface DeliveryRecord {
   error?: string;
 }
 
+/**
+ * An Event Grid schema event as a CloudEvents 1.0 subscription receives it (system topics publish in the Event Grid
+ * schema; a CloudEvent passes through as it is).
+ */
+function asCloudEvent(event: DeliveredEvent): DeliveredEvent {
+  if (event.specversion === '1.0') return event;
+  return {
+    specversion: '1.0',
+    id: event.id,
+    source: event.topic,
+    subject: event.subject,
+    type: event.eventType,
+    time: event.eventTime,
+    data: event.data,
+  };
+}
+
 const error = (status: number, code: string, message: string): LocalAnswer => ({
   status,
   body: { error: { code, message } },
@@ -58,7 +75,8 @@ export class LocalEventGrid {
           })
         )
           continue;
-        const work = deliver(sub, e.event, this.targets).then((why) => {
+        const cloud = sub.properties.eventDeliverySchema === 'CloudEventSchemaV1_0';
+        const work = deliver(sub, cloud ? asCloudEvent(e.event) : e.event, this.targets).then((why) => {
           this.deliveries.push({
             subscriptionId: sub.id,
             eventId: String(e.event.id),
