@@ -182,7 +182,14 @@ describe('ShareToGallery image versions: publish, wait, resolve, promote, retain
       location: 'westeurope',
       properties: {
         provisioningState: 'Succeeded',
-        storageProfile: { osDisk: { osType: 'Linux', managedDisk: { id: `${compute}/disks/os-linux-v2` } } },
+        // As Azure shows a VM: its OS disk says how it was made (the spec requires createOption).
+        storageProfile: {
+          osDisk: {
+            osType: 'Linux',
+            createOption: 'FromImage',
+            managedDisk: { id: `${compute}/disks/os-linux-v2` },
+          },
+        },
       },
       preexisting: true,
     };
