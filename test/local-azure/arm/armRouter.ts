@@ -51,6 +51,17 @@ function parsePath(pathname: string): ParsedPath | undefined {
   return parsed;
 }
 
+/** Where a request's resource lives, as the router resolved it. */
+interface ResourceTarget {
+  id: string;
+  name: string;
+  sub: string;
+  rg: string;
+  provider: string;
+  existing?: StoredResource;
+  parent?: StoredResource;
+}
+
 /** The ARM front door: auth, api-version, faults, then resource groups, operations and provider types. */
 export class ArmRouter {
   readonly store = new ResourceStore();
@@ -422,19 +433,7 @@ export class ArmRouter {
   }
 
   /** GET, PUT, PATCH or DELETE of one resource, wherever its id lives (a group, a parent, an extension scope). */
-  private async item(
-    req: LocalRequest,
-    spec: ResourceTypeSpec,
-    t: {
-      id: string;
-      name: string;
-      sub: string;
-      rg: string;
-      provider: string;
-      existing?: StoredResource;
-      parent?: StoredResource;
-    },
-  ): Promise<LocalAnswer> {
+  private async item(req: LocalRequest, spec: ResourceTypeSpec, t: ResourceTarget): Promise<LocalAnswer> {
     switch (req.method) {
       case 'GET':
         if (!t.existing) throw armErrors.notFound(spec.type, t.name, t.rg);
@@ -478,19 +477,7 @@ export class ArmRouter {
     return this.item(req, spec, { id, name, sub, rg, provider, existing, parent: scope });
   }
 
-  private async write(
-    req: LocalRequest,
-    spec: ResourceTypeSpec,
-    t: {
-      id: string;
-      name: string;
-      sub: string;
-      rg: string;
-      provider: string;
-      existing?: StoredResource;
-      parent?: StoredResource;
-    },
-  ): Promise<LocalAnswer> {
+  private async write(req: LocalRequest, spec: ResourceTypeSpec, t: ResourceTarget): Promise<LocalAnswer> {
     let body = (jsonBody(req) ?? {}) as Record<string, unknown>;
     if (req.method === 'PATCH') {
       if (!t.existing) throw armErrors.notFound(spec.type, t.name, t.rg);
