@@ -19,7 +19,49 @@ export const BUILT_IN_ROLES: Record<string, string> = {
   '1ef6a3be-d0ac-425d-8c01-acb62866290b': 'Compute Gallery Sharing Admin',
 };
 
+const DEFINITION_PATH = /^(.*)\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)\/?$/i;
+
+/** GET {scope}/providers/Microsoft.Authorization/roleDefinitions/{id}: the built-in roles, read-only. */
+function roleDefinition(req: LocalRequest, scope: string, guid: string): LocalAnswer {
+  const roleName = BUILT_IN_ROLES[guid.toLowerCase()];
+  if (req.method !== 'GET')
+    throw new ArmError(405, 'MethodNotAllowed', 'Built-in role definitions are read-only.');
+  if (!roleName)
+    throw new ArmError(
+      404,
+      'RoleDefinitionDoesNotExist',
+      `The specified role definition with ID '${guid}' does not exist.`,
+    );
+  return {
+    status: 200,
+    body: {
+      id: `${scope}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+      name: guid,
+      type: 'Microsoft.Authorization/roleDefinitions',
+      properties: {
+        roleName,
+        type: 'BuiltInRole',
+        description: `The built-in ${roleName} role.`,
+        assignableScopes: ['/'],
+        permissions: [
+          {
+            actions: roleName === 'Reader' ? ['*/read'] : ['*'],
+            notActions: [],
+            dataActions: [],
+            notDataActions: [],
+          },
+        ],
+        createdOn: '2015-02-02T21:55:09.8806423Z',
+        updatedOn: '2021-11-11T20:13:47.8628684Z',
+      },
+    },
+  };
+}
+
 export function handleRoleAssignments(req: LocalRequest, store: ResourceStore): LocalAnswer | undefined {
+  const definition = DEFINITION_PATH.exec(req.url.pathname);
+  if (definition)
+    return roleDefinition(req, decodeURIComponent(definition[1]), decodeURIComponent(definition[2]));
   const match = PATH.exec(req.url.pathname);
   if (!match) return undefined;
   const scope = decodeURIComponent(match[1]);
