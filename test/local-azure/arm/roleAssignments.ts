@@ -51,8 +51,6 @@ function roleDefinition(req: LocalRequest, scope: string, guid: string): LocalAn
             notDataActions: [],
           },
         ],
-        createdOn: '2015-02-02T21:55:09.8806423Z',
-        updatedOn: '2021-11-11T20:13:47.8628684Z',
       },
     },
   };
