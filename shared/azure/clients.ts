@@ -41,17 +41,21 @@ export function storageClientOptions(ctx: AzureContext) {
   };
 }
 
+/**
+ * Options for the older client generation (authorization, Event Grid), which reads `credentialScopes` instead
+ * of `credentials.scopes`: the same pipeline settings as every other client.
+ */
+function legacyClientOptions(ctx: AzureContext) {
+  const options = armClientOptions(ctx);
+  return { ...options, credentialScopes: options.credentials.scopes };
+}
+
 /** Role assignments (Microsoft.Authorization), with the same pipeline settings as the compute client. */
 export function authorizationClient(
   ctx: AzureContext,
   subscriptionId = ctx.subscriptionId,
 ): AuthorizationManagementClient {
-  const options = armClientOptions(ctx);
-  // This client generation reads credentialScopes, not credentials.scopes.
-  return new AuthorizationManagementClient(ctx.credential, subscriptionId, {
-    ...options,
-    credentialScopes: options.credentials.scopes,
-  });
+  return new AuthorizationManagementClient(ctx.credential, subscriptionId, legacyClientOptions(ctx));
 }
 
 /** Event Grid management (topics, system topics, event subscriptions), same pipeline settings. */
@@ -59,10 +63,5 @@ export function eventGridClient(
   ctx: AzureContext,
   subscriptionId = ctx.subscriptionId,
 ): EventGridManagementClient {
-  const options = armClientOptions(ctx);
-  // Like the authorization client, this generation reads credentialScopes.
-  return new EventGridManagementClient(ctx.credential, subscriptionId, {
-    ...options,
-    credentialScopes: options.credentials.scopes,
-  });
+  return new EventGridManagementClient(ctx.credential, subscriptionId, legacyClientOptions(ctx));
 }

@@ -139,6 +139,22 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     return result;
   }
 
+  /** A gallery version written through ARM (its write reaches the system topics). */
+  const writeVersion = (version: string) =>
+    computeClient(localContext(azure)).galleryImageVersions.createOrUpdate(
+      RG,
+      'images',
+      'ubuntu',
+      version,
+      {
+        location: 'westeurope',
+        storageProfile: {
+          osDiskImage: { source: { id: `${azure.resourceGroup(RG)}/providers/Microsoft.Compute/disks/os` } },
+        },
+      },
+      lro,
+    );
+
   const messages = async () => {
     await azure.eventGrid.settled();
     const got = await queue.receiveMessages({ numberOfMessages: 32 });
@@ -250,20 +266,7 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     assert.match(narrowed.stdout, /updated \(filter\)/);
     // A new version is written: ARM's ResourceWriteSuccess goes through the system topic to the webhook.
     const before = webhook.received.length;
-    const compute = computeClient(localContext(azure));
-    await compute.galleryImageVersions.createOrUpdate(
-      RG,
-      'images',
-      'ubuntu',
-      '1.0.1',
-      {
-        location: 'westeurope',
-        storageProfile: {
-          osDiskImage: { source: { id: `${azure.resourceGroup(RG)}/providers/Microsoft.Compute/disks/os` } },
-        },
-      },
-      lro,
-    );
+    await writeVersion('1.0.1');
     await azure.eventGrid.settled();
     const write = webhook.received
       .slice(before)
@@ -314,19 +317,7 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     });
     assert.equal(serviceBus.result, 'Succeeded', describeRun(serviceBus));
     const compute = computeClient(localContext(azure));
-    await compute.galleryImageVersions.createOrUpdate(
-      RG,
-      'images',
-      'ubuntu',
-      '1.0.2',
-      {
-        location: 'westeurope',
-        storageProfile: {
-          osDiskImage: { source: { id: `${azure.resourceGroup(RG)}/providers/Microsoft.Compute/disks/os` } },
-        },
-      },
-      lro,
-    );
+    await writeVersion('1.0.2');
     await compute.galleryImageVersions.delete(RG, 'images', 'ubuntu', '1.0.2', lro);
     await azure.eventGrid.settled();
     const got = await versionsQueue.receiveMessages({ numberOfMessages: 32 });
