@@ -118,7 +118,11 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
     await azure?.stop();
   });
 
-  async function run(inputs: Record<string, string>, secrets: string[] = []): Promise<TaskRun> {
+  async function run(
+    inputs: Record<string, string>,
+    secrets: string[] = [],
+    extraEnv: Record<string, string> = {},
+  ): Promise<TaskRun> {
     const result = await runTask('AnnounceImage', {
       inputs: { ConnectedServiceName: CONNECTION_ID, ...inputs },
       env: {
@@ -129,6 +133,7 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
         SYSTEM_TEAMPROJECT: 'images',
         BUILD_BUILDID: '77',
         BUILD_SOURCEVERSION: 'c0ffee1234',
+        ...extraEnv,
       },
     });
     assert.deepEqual(
@@ -330,6 +335,31 @@ describe('AnnounceImage task (bundle through the harness against local Azure, Ev
       ),
       `the queue got ${JSON.stringify(events)}`,
     );
+  });
+
+  it('subscribe: a webhook key in the destination URL never reaches the log, nor the subscription Azure shows', async () => {
+    const key = 'hook-key-6f1c2e9a7b';
+    const result = await run(
+      {
+        mode: 'subscribe',
+        resourceGroupName: RG,
+        systemTopicName: 'rg-announce-events',
+        galleryName: 'images',
+        eventSubscriptionName: 'versions-keyed',
+        destinationType: 'webhook',
+        destination: `${webhook.url}?code=${key}`,
+      },
+      [key],
+      // With system.debug task-lib echoes inputs: the URL must be read without that echo.
+      { SYSTEM_DEBUG: 'true' },
+    );
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    const shown = await eventGridClient(localContext(azure)).systemTopicEventSubscriptions.get(
+      RG,
+      'rg-announce-events',
+      'versions-keyed',
+    );
+    assert.ok(!JSON.stringify(shown).includes(key), 'GET shows endpointBaseUrl only, as Azure does');
   });
 
   it('the topic endpoint refuses a request without credentials, and a token for another audience', async () => {
