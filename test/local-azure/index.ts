@@ -14,7 +14,7 @@ import { galleryVersionsProvider, type ReplicationControl } from './arm/provider
 import { virtualMachines } from './arm/providers/virtualMachines';
 import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
-import { images } from './arm/providers/images';
+import { imagesProvider } from './arm/providers/images';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { makeSelfSignedCertificate } from './certs';
 import { LocalDevOps } from './devops';
@@ -131,7 +131,6 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   });
   arm.register(galleries);
   arm.register(galleryImages);
-  arm.register(images);
   const replication: ReplicationControl = {
     regionMs: options.replicationRegionMs ?? 60,
     failingRegions: new Map(),
@@ -220,6 +219,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     arm.register(disks.snapshots);
     diskBlobs = disks.blobs;
   }
+  arm.register(imagesProvider(diskBlobs));
   const preexisting = new Set<string>();
 
   const local: LocalAzure = {

@@ -36,6 +36,8 @@ type Props = Record<string, unknown>;
 
 export interface DiskBlobs {
   container(disk: StoredResource): ContainerClient;
+  /** The container of bytes kept under a unique id (a disk's, a snapshot's, or a managed image's own disk). */
+  containerFor(uniqueId: string): ContainerClient;
   blobUrl(disk: StoredResource): string;
   pending: Promise<unknown>[];
 }
@@ -46,9 +48,11 @@ export function diskBlobs(blob: AzuriteInstance): DiskBlobs {
     blob.blobEndpoint(account.name),
     new StorageSharedKeyCredential(account.name, account.key),
   );
-  const containerName = (disk: StoredResource) => `md-${String(disk.properties.uniqueId).replace(/-/g, '')}`;
+  const named = (uniqueId: string) => `md-${uniqueId.replace(/-/g, '')}`;
+  const containerName = (disk: StoredResource) => named(String(disk.properties.uniqueId));
   return {
     container: (disk) => service.getContainerClient(containerName(disk)),
+    containerFor: (uniqueId) => service.getContainerClient(named(uniqueId)),
     blobUrl: (disk) => `${blob.blobEndpoint(account.name)}/${containerName(disk)}/abcd`,
     pending: [],
   };
@@ -92,7 +96,7 @@ function completionPercent(r: StoredResource): number {
 }
 
 /** A snapshot still copying to its region can be neither read nor copied, as in Azure. */
-function refuseWhileCopying(r: StoredResource, what: string): void {
+export function refuseWhileCopying(r: StoredResource, what: string): void {
   const percent = completionPercent(r);
   if (percent < 100)
     throw new ArmError(
@@ -120,9 +124,14 @@ function sameRegionCopy(source: StoredResource, location: string): void {
  * blob reads the whole blob into memory: a 1 GiB empty disk took 2 GB and failed).
  */
 async function copyBlob(blobs: DiskBlobs, source: StoredResource, target: StoredResource): Promise<void> {
-  const container = blobs.container(target);
+  await copyBytes(blobs, String(source.properties.uniqueId), String(target.properties.uniqueId));
+}
+
+/** copyBlob between byte containers named by unique id (managed images keep their disks' bytes this way). */
+export async function copyBytes(blobs: DiskBlobs, fromId: string, toId: string): Promise<void> {
+  const container = blobs.containerFor(toId);
   await container.create();
-  const from = blobs.container(source).getPageBlobClient('abcd');
+  const from = blobs.containerFor(fromId).getPageBlobClient('abcd');
   const to = container.getPageBlobClient('abcd');
   const { contentLength = 0 } = await from.getProperties();
   await to.create(contentLength);
@@ -137,6 +146,60 @@ async function copyBlob(blobs: DiskBlobs, source: StoredResource, target: Stored
       }
     }
   }
+}
+
+/**
+ * createOption FromImage: a disk from one disk of a managed image ("user image"): the OS disk, or the data disk at
+ * imageReference.lun. The image must be in the disk's region. Gallery image versions come with issue 10's VMs.
+ */
+function imageSource(store: ResourceStore, creation: Props, location: string): StoredResource {
+  if (creation.galleryImageReference) {
+    throw new ArmError(
+      501,
+      'NotImplementedInLocalAzure',
+      'The local Azure makes disks FromImage of managed images only, not of gallery image versions (creationData.galleryImageReference).',
+    );
+  }
+  const id = (creation.imageReference as { id?: string } | undefined)?.id;
+  if (!id) {
+    throw armErrors.invalidParameter(
+      "creationData.imageReference is required when createOption is 'FromImage'.",
+      'creationData.imageReference',
+    );
+  }
+  const image = store.get(id);
+  if (!image || image.type !== 'Microsoft.Compute/images')
+    throw new ArmError(
+      404,
+      'NotFound',
+      `The image '${id}' referenced by creationData.imageReference was not found.`,
+    );
+  if (image.location !== location) {
+    throw armErrors.invalidParameter(
+      `The image '${image.name}' is in '${image.location}'; a disk created from it must be in the same region, not '${location}'.`,
+      'creationData.imageReference',
+    );
+  }
+  return image;
+}
+
+/** Where a managed image keeps the bytes of one of its disks (set by the images provider when it was made). */
+export interface ImageDiskBytes {
+  uniqueId: string;
+  sizeBytes: number;
+  osType?: string;
+}
+
+export function imageDiskBytes(image: StoredResource, lun: number | undefined): ImageDiskBytes {
+  const own = image.properties.ownBytes as { os: ImageDiskBytes; data: Record<string, ImageDiskBytes> };
+  const bytes = lun === undefined ? own.os : own.data[String(lun)];
+  if (!bytes) {
+    throw armErrors.invalidParameter(
+      `The image '${image.name}' has no data disk at LUN ${String(lun)}.`,
+      'creationData.imageReference.lun',
+    );
+  }
+  return bytes;
 }
 
 /** A storage account of the local Azure: an Azurite account placed in a subscription and resource group. */
@@ -378,11 +441,26 @@ export function disksProvider(
           Object.assign(properties, {
             osType: p.osType ?? source.properties.osType,
             hyperVGeneration: p.hyperVGeneration ?? source.properties.hyperVGeneration,
+            securityProfile: p.securityProfile ?? source.properties.securityProfile,
             diskSizeGB: source.properties.diskSizeGB,
             diskSizeBytes: source.properties.diskSizeBytes,
             diskState: 'Unattached',
           });
           await copyBlob(blobs, source, resource);
+          break;
+        }
+        case 'FromImage': {
+          const image = imageSource(ctx.store, creation, requiredLocation(ctx));
+          const lun = (creation.imageReference as { lun?: number }).lun;
+          const bytes = imageDiskBytes(image, lun);
+          Object.assign(properties, {
+            osType: lun === undefined ? (p.osType ?? bytes.osType) : p.osType,
+            hyperVGeneration: lun === undefined ? image.properties.hyperVGeneration : undefined,
+            diskSizeGB: Math.ceil(bytes.sizeBytes / GIB),
+            diskSizeBytes: bytes.sizeBytes,
+            diskState: 'Unattached',
+          });
+          await copyBytes(blobs, bytes.uniqueId, String(properties.uniqueId));
           break;
         }
         default:
@@ -515,6 +593,9 @@ export function disksProvider(
         properties: {
           osType: source.properties.osType,
           hyperVGeneration: source.properties.hyperVGeneration,
+          ...(source.properties.securityProfile
+            ? { securityProfile: source.properties.securityProfile }
+            : {}),
           creationData: {
             createOption: copyStart ? 'CopyStart' : 'Copy',
             sourceResourceId: source.id,
