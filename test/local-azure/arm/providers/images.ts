@@ -167,7 +167,8 @@ export function imagesProvider(blobs?: DiskBlobs): ResourceTypeSpec {
     // Where the bytes are kept is the local Azure's bookkeeping, not part of the resource.
     present(r) {
       const body = resourceBody(r) as { properties: Record<string, unknown> };
-      const { ownBytes: _kept, ...properties } = body.properties;
+      const properties = { ...body.properties };
+      delete properties.ownBytes;
       return { ...body, properties };
     },
   };
