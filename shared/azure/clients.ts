@@ -1,4 +1,5 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { auxiliaryAuthenticationHeaderPolicy } from '@azure/core-rest-pipeline';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { EventGridManagementClient } from '@azure/arm-eventgrid';
 import type { AzureContext } from './context';
@@ -15,9 +16,20 @@ export function armClientOptions(ctx: AzureContext) {
     userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
     retryOptions: { maxRetries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
     tlsOptions: ctx.trustedCaPem ? { ca: ctx.trustedCaPem } : undefined,
-    additionalPolicies: ctx.httpDebug
-      ? [{ policy: httpLogPolicy(ctx.logger), position: 'perRetry' as const }]
-      : undefined,
+    additionalPolicies: [
+      ...(ctx.auxiliaryCredentials?.length
+        ? [
+            {
+              policy: auxiliaryAuthenticationHeaderPolicy({
+                credentials: ctx.auxiliaryCredentials,
+                scopes: `${ctx.audience.replace(/\/+$/, '')}/.default`,
+              }),
+              position: 'perCall' as const,
+            },
+          ]
+        : []),
+      ...(ctx.httpDebug ? [{ policy: httpLogPolicy(ctx.logger), position: 'perRetry' as const }] : []),
+    ],
   };
 }
 

@@ -15,6 +15,11 @@ export interface AzureContext {
   httpDebug?: boolean;
   /** Poll interval of long-running operations; a server's Retry-After still wins. */
   pollIntervalMs?: number;
+  /**
+   * Credentials of other tenants whose tokens go along as `x-ms-authorization-auxiliary` (at most three): Azure
+   * requires them to write a resource that reads one in another tenant (a gallery version copied across tenants).
+   */
+  auxiliaryCredentials?: TokenCredential[];
   /** PEM of extra certificate authorities to trust (the local Azure in tests; a private cloud's CA). */
   trustedCaPem?: string;
 }

@@ -18,6 +18,8 @@ import { step } from '../azure/errors';
 export interface ManagedImageOptions {
   osSource: ResourceId;
   dataSources: ResourceId[];
+  /** LUN of each data source (default: their order, 0, 1, …); a copy keeps the LUNs of its source. */
+  dataLuns?: number[];
   osState: 'Generalized' | 'Specialized';
   target: CopyTarget;
 }
@@ -92,7 +94,7 @@ export async function createManagedImage(
     hyperVGeneration: os.hyperVGeneration ?? 'V1',
     storageProfile: {
       osDisk: { ...os.reference, osType: os.osType, osState: options.osState },
-      dataDisks: data.map((d, lun) => ({ ...d.reference, lun })),
+      dataDisks: data.map((d, k) => ({ ...d.reference, lun: options.dataLuns?.[k] ?? k })),
     },
     tags: options.target.tags,
   };

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Disk, Snapshot } from '@azure/arm-compute';
 import { refuseExisting } from '../azure/armLookup';
 import { computeClient, lroOptions } from '../azure/clients';
@@ -129,4 +130,40 @@ export async function diskFromSnapshot(
     hyperVGeneration: disk.hyperVGeneration,
     diskSizeGB: disk.diskSizeGB,
   };
+}
+
+/**
+ * An incremental snapshot copied to another region (createOption CopyStart): Azure accepts the snapshot at once
+ * and copies in the background, reporting `completionPercent`; the copy can be used only at 100, so this waits
+ * for that, reporting progress.
+ */
+export async function copySnapshotToRegion(
+  ctx: AzureContext,
+  sourceSnapshotId: string,
+  target: CopyTarget & { location: string },
+  onProgress?: (percent: number) => void,
+): Promise<Snapshot> {
+  const client = computeClient(ctx);
+  const body: Snapshot = {
+    location: target.location,
+    incremental: true,
+    creationData: { createOption: 'CopyStart', sourceResourceId: sourceSnapshotId },
+    tags: target.tags,
+  };
+  let snapshot = await step(
+    `starting the copy of snapshot '${sourceSnapshotId.split('/').pop()}' to ${target.location}`,
+    () => client.snapshots.createOrUpdate(target.resourceGroup, target.name, body, lroOptions(ctx)),
+    ctx.abortSignal,
+  );
+  while ((snapshot.completionPercent ?? 100) < 100) {
+    onProgress?.(snapshot.completionPercent ?? 0);
+    await delay(ctx.pollIntervalMs ?? 10_000, undefined, { signal: ctx.abortSignal });
+    snapshot = await step(
+      `reading the copy progress of snapshot '${target.name}'`,
+      () => client.snapshots.get(target.resourceGroup, target.name, { abortSignal: ctx.abortSignal }),
+      ctx.abortSignal,
+    );
+  }
+  onProgress?.(100);
+  return snapshot;
 }

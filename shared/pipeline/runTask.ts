@@ -27,6 +27,8 @@ export interface TaskRunContext {
   issue(message: string): void;
   /** The task's Azure Resource Manager service connection as a ready context (read once per run). */
   connect(): Promise<AzureContext>;
+  /** A second Azure Resource Manager connection named by an optional input (another tenant); undefined if empty. */
+  connectOptional(inputName: string): Promise<AzureContext | undefined>;
   /** Attaches Markdown to the run's summary page. */
   summary(markdown: string): void;
   /** Sets an output variable declared in task.json `outputVariables`. */
@@ -78,6 +80,10 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
       (azure ??= readAzureRmConnection().then((conn) =>
         createAzureContext(conn, { task: name, signal: cancel.signal }),
       )),
+    connectOptional: async (inputName) =>
+      tl.getInput(inputName, false)?.trim()
+        ? createAzureContext(await readAzureRmConnection(inputName), { task: name, signal: cancel.signal })
+        : undefined,
     summary: (markdown) => attachSummary(name, tempDirectory, markdown),
     output: setOutput,
     progress: createProgressReporter,

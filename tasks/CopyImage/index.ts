@@ -1,21 +1,8 @@
-import {
-  readBoolean,
-  readDuration,
-  readRegion,
-  readResourceId,
-  readString,
-} from '../../shared/pipeline/inputs';
+import { readEnum } from '../../shared/pipeline/inputs';
 import { runTask } from '../../shared/pipeline/runTask';
-import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
+import { COPY_ADAPTERS, COPY_TYPES } from './copies';
 
 void runTask('CopyImage', async (run) => {
-  readResourceId('sourceImageId', { required: true });
-  readString('targetSubscriptionId');
-  readString('targetResourceGroupName', { required: true });
-  readRegion('targetLocation');
-  readString('targetImageName');
-  readBoolean('overwrite');
-  readDuration('timeout', { defaultSeconds: 3 * 3600 });
-  await run.connect();
-  notAvailableYet('CopyImage');
+  const copyType = readEnum('copyType', COPY_TYPES, 'image');
+  await COPY_ADAPTERS[copyType](run);
 });

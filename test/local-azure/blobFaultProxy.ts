@@ -20,6 +20,8 @@ export interface BlobFaultProxy {
   url(azuriteUrl: string): string;
   add(rule: BlobFaultRule): void;
   readonly fired: { method: string; path: string; fault: BlobFaultRule['fault'] }[];
+  /** Every byte that passed, both ways (bodies only): proves what a client did or did not move. */
+  readonly traffic: { requests: number; bytesUp: number; bytesDown: number };
   stop(): Promise<void>;
 }
 
@@ -33,8 +35,11 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     fired.push({ method, path, fault: rule.fault });
     return rule.fault;
   };
+  const traffic = { requests: 0, bytesUp: 0, bytesDown: 0 };
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
+    traffic.requests++;
+    req.on('data', (c: Buffer) => (traffic.bytesUp += c.length));
     const fault = take(req.method ?? 'GET', path);
     if (fault === 'reset') {
       req.socket.destroy();
@@ -51,6 +56,7 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     const upstream = http.request(
       { host: '127.0.0.1', port: azuritePort, method: req.method, path, headers: req.headers },
       (answer) => {
+        answer.on('data', (c: Buffer) => (traffic.bytesDown += c.length));
         if (fault !== 'corruptBody') {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
@@ -83,6 +89,7 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     url: (azuriteUrl) => azuriteUrl.replace(`:${azuritePort}/`, `:${port}/`),
     add: (rule) => rules.push({ ...rule, remaining: rule.count ?? 1 }),
     fired,
+    traffic,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

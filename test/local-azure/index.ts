@@ -16,6 +16,7 @@ import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/p
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { imagesProvider } from './arm/providers/images';
 import { startAzurite, type AzuriteInstance } from './azurite';
+import { startBlobFaultProxy, type BlobFaultProxy } from './blobFaultProxy';
 import { makeSelfSignedCertificate } from './certs';
 import { LocalDevOps } from './devops';
 import { LocalEntra } from './entra';
@@ -40,6 +41,11 @@ export interface LocalAzureOptions {
   queue?: boolean;
   /** How long each target region of a gallery image version takes to replicate (default 60 ms). */
   replicationRegionMs?: number;
+  /**
+   * Hand out blob URLs (disk access SAS) through a front that counts every byte, so a test can prove what a
+   * client moved itself; the local Azure's own copies go to Azurite directly, as Azure's do inside the service.
+   */
+  blobFront?: boolean;
 }
 
 /** One resource as the audit sees it: what a leak check needs, beyond what ARM's GET shows. */
@@ -66,6 +72,8 @@ export interface LocalAzure {
   imdsUrl: string;
   oidcRequestUri: string;
   blob?: AzuriteInstance;
+  /** The counting (and fault-injecting) front of the blob URLs handed out, with `blobFront: true`. */
+  blobFront?: BlobFaultProxy;
   principals: {
     secret: { clientId: string; clientSecret: string };
     certificate: { clientId: string; certificatePem: string };
@@ -213,8 +221,16 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       ? undefined
       : await startAzurite({ persistence: options.persistence, queue: options.queue });
   let diskBlobs: DiskBlobs | undefined;
+  let blobFront: BlobFaultProxy | undefined;
   if (blob) {
-    const disks = disksProvider(blob, storageAccounts(blob), options.crossRegionCopyMs);
+    if (options.blobFront) blobFront = await startBlobFaultProxy(blob.port);
+    const front = blobFront;
+    const disks = disksProvider(
+      blob,
+      storageAccounts(blob),
+      options.crossRegionCopyMs,
+      front ? (account) => front.url(`${blob!.blobEndpoint(account)}/`).replace(/\/$/, '') : undefined,
+    );
     arm.register(disks.spec);
     arm.register(disks.snapshots);
     diskBlobs = disks.blobs;
@@ -234,6 +250,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     imdsUrl: `http://127.0.0.1:${imdsPort}`,
     oidcRequestUri: devops.requestUri,
     blob,
+    blobFront,
     principals,
     entra,
     devops,
@@ -295,7 +312,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       server.closeAllConnections();
       imds.closeAllConnections();
       await Promise.all(diskBlobs?.pending ?? []);
-      await Promise.all([closed, blob?.stop()]);
+      await Promise.all([closed, blob?.stop(), blobFront?.stop()]);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -380,10 +380,11 @@ describe('ConvertDisk task, vhdToDisk (bundle through the harness against local 
     assert.match(run.summaries[0].content, /Created managed image .* Linux, Hyper-V V2/);
     const image = azure.arm.store.get(`${rgId}/images/image-task`)!;
     assert.deepEqual((image.properties.storageProfile as { dataDisks: unknown[] }).dataDisks, [
-      // LUN kept; caching and storage type are the defaults Azure fills in.
+      // LUN kept; caching, storage type and the size are what Azure fills in.
       {
         caching: 'None',
         storageAccountType: 'Standard_LRS',
+        diskSizeGB: 1,
         snapshot: { id: `${rgId}/snapshots/snap-task` },
         lun: 0,
       },

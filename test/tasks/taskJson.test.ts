@@ -111,6 +111,7 @@ describe('task.json of every task', () => {
         const read = new Set([...source.matchAll(/\bread[A-Z]\w*\(\s*'(\w+)'/g)].map((m) => m[1]));
         // The connection is read through run.connect(), with its default input name.
         if (/\brun\.connect\(\)/.test(source)) read.add('ConnectedServiceName');
+        for (const m of source.matchAll(/\brun\.connectOptional\(\s*'(\w+)'/g)) read.add(m[1]);
         assert.deepEqual(
           [...read].filter((n) => !inputNames.includes(n)),
           [],

@@ -108,10 +108,12 @@ function sameSource(v: GalleryImageVersion, source: VersionSource): boolean {
 export async function publishVersion(
   ctx: AzureContext,
   options: PublishVersionOptions,
+  /** Reads the source where the target's connection cannot (another tenant); default: `ctx`. */
+  sourceCtx: AzureContext = ctx,
 ): Promise<PublishVersionResult> {
   const d = options.definition;
   const client = computeClient(ctx);
-  const source = await resolveVersionSource(ctx, options.source, options.sourceStorageAccountId);
+  const source = await resolveVersionSource(sourceCtx, options.source, options.sourceStorageAccountId);
   checkSourceAgainstDefinition(source, {
     name: d.imageDefinition,
     osType: d.spec.osType,

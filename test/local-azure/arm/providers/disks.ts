@@ -42,7 +42,11 @@ export interface DiskBlobs {
   pending: Promise<unknown>[];
 }
 
-export function diskBlobs(blob: AzuriteInstance): DiskBlobs {
+/** `publicEndpoint`: where the URLs handed out (access SAS) point, e.g. a counting front; copies stay direct. */
+export function diskBlobs(
+  blob: AzuriteInstance,
+  publicEndpoint: (account: string) => string = (a) => blob.blobEndpoint(a),
+): DiskBlobs {
   const account = blob.accounts[0];
   const service = new BlobServiceClient(
     blob.blobEndpoint(account.name),
@@ -53,7 +57,7 @@ export function diskBlobs(blob: AzuriteInstance): DiskBlobs {
   return {
     container: (disk) => service.getContainerClient(containerName(disk)),
     containerFor: (uniqueId) => service.getContainerClient(named(uniqueId)),
-    blobUrl: (disk) => `${blob.blobEndpoint(account.name)}/${containerName(disk)}/abcd`,
+    blobUrl: (disk) => `${publicEndpoint(account.name)}/${containerName(disk)}/abcd`,
     pending: [],
   };
 }
@@ -299,12 +303,13 @@ export function disksProvider(
   storageAccounts: LocalStorageAccount[] = [],
   /** How long a CopyStart (cross-region) snapshot copy takes; completionPercent grows over it. */
   crossRegionCopyMs = 500,
+  publicEndpoint?: (account: string) => string,
 ): {
   spec: ResourceTypeSpec;
   snapshots: ResourceTypeSpec;
   blobs: DiskBlobs;
 } {
-  const blobs = diskBlobs(blob);
+  const blobs = diskBlobs(blob, publicEndpoint);
   /** The properties DiskUpdateProperties lets a PATCH (or a new PUT) change on an existing disk. */
   const MUTABLE_DISK_PROPERTIES = [
     'tier',

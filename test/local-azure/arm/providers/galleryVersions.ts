@@ -247,7 +247,20 @@ export function galleryVersionsProvider(
           'storageProfile.source.id',
         );
       }
-      if (facts.resource?.location && facts.resource.location !== location) {
+      if (facts.kind === 'galleryVersion') {
+        // A version copies from another version inside one region: the source must have a replica there.
+        const replicated = (
+          ((facts.resource!.properties.publishingProfile as Props | undefined)?.targetRegions ?? []) as {
+            name: string;
+          }[]
+        ).map((r) => regionKey(r.name));
+        if (!replicated.includes(regionKey(location))) {
+          throw armErrors.invalidParameter(
+            `The source gallery image version '${facts.resource!.id}' is not replicated to '${location}', the region of the new version; it has replicas in '${replicated.join("', '")}'.`,
+            'storageProfile.source.id',
+          );
+        }
+      } else if (facts.resource?.location && facts.resource.location !== location) {
         throw armErrors.invalidParameter(
           `The source '${facts.resource.name}' is in '${facts.resource.location}'; it must be in the gallery image version's region '${location}'.`,
           'storageProfile.source',

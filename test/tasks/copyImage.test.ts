@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import { computeClient } from '../../shared/azure/clients';
+import { localContext, serviceConnectionEnv } from '../harness/connections';
+import { describeRun, runTask } from '../harness/runTask';
+import { startLocalAzure, type LocalAzure } from '../local-azure/index';
+
+const MIB = 1024 * 1024;
+const CONNECTION_ID = 'conn';
+const lro = { updateIntervalInMs: 20 };
+
+describe('CopyImage task, managed image → managed image (bundle through the harness against local Azure)', function () {
+  this.timeout(120_000);
+  let azure: LocalAzure;
+  let client: ComputeManagementClient;
+  let sourceId: string;
+  const osBytes = randomBytes(MIB);
+  const dataBytes = randomBytes(MIB);
+
+  async function uploadedDisk(name: string, content: Buffer, extra: object = {}): Promise<string> {
+    await client.disks.createOrUpdate(
+      'rg-src',
+      name,
+      {
+        location: 'westeurope',
+        creationData: { createOption: 'Upload', uploadSizeBytes: 64 * MIB + 512 },
+        ...extra,
+      },
+      lro,
+    );
+    const access = await client.disks.grantAccess(
+      'rg-src',
+      name,
+      { access: 'Write', durationInSeconds: 600 },
+      lro,
+    );
+    await new PageBlobClient(access.accessSAS!, new AnonymousCredential()).uploadPages(content, 8 * MIB, MIB);
+    await client.disks.revokeAccess('rg-src', name, lro);
+    return `${azure.resourceGroup('rg-src')}/providers/Microsoft.Compute/disks/${name}`;
+  }
+
+  /** The bytes a VM would see on a disk made from the copy: the copy is verified by content, not by name. */
+  async function bytesOfImage(imageId: string, lun?: number): Promise<Buffer> {
+    const c = computeClient(localContext(azure), imageId.split('/')[2]);
+    const rg = imageId.split('/')[4];
+    const image = await c.images.get(rg, imageId.split('/').pop()!);
+    const name = `check-${randomBytes(3).toString('hex')}`;
+    await c.disks.createOrUpdate(
+      rg,
+      name,
+      {
+        location: image.location ?? 'westeurope',
+        creationData: { createOption: 'FromImage', imageReference: { id: imageId, lun } },
+      },
+      lro,
+    );
+    const access = await c.disks.grantAccess(rg, name, { access: 'Read', durationInSeconds: 600 }, lro);
+    const bytes = await new PageBlobClient(access.accessSAS!, new AnonymousCredential()).downloadToBuffer(
+      8 * MIB,
+      MIB,
+    );
+    await c.disks.revokeAccess(rg, name, lro);
+    await c.disks.delete(rg, name, lro);
+    return bytes;
+  }
+
+  /** Everything the task made beyond the source image: only copies may remain. */
+  const leftovers = () =>
+    azure
+      .audit({ created: true })
+      .filter((r) => r.type !== 'Microsoft.Compute/images' && !r.id.endsWith('/snapshots/tl-snap'));
+
+  before(async () => {
+    azure = await startLocalAzure({ crossRegionCopyMs: 300, blobFront: true });
+    azure.resourceGroup('rg-src');
+    azure.resourceGroup('rg-copies');
+    azure.resourceGroup('rg-copies', 'westeurope', azure.secondSubscriptionId);
+    client = computeClient(localContext(azure));
+    const os = await uploadedDisk('src-os', osBytes, { osType: 'Linux', hyperVGeneration: 'V2' });
+    const data = await uploadedDisk('src-data', dataBytes);
+    const image = await client.images.createOrUpdate(
+      'rg-src',
+      'golden',
+      {
+        location: 'westeurope',
+        hyperVGeneration: 'V2',
+        tags: { team: 'images', build: '42' },
+        storageProfile: {
+          osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: os } },
+          dataDisks: [{ lun: 2, managedDisk: { id: data } }],
+        },
+      },
+      lro,
+    );
+    sourceId = image.id!;
+    await client.images.createOrUpdate(
+      'rg-copies',
+      'taken',
+      {
+        location: 'westeurope',
+        hyperVGeneration: 'V2',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: os } } },
+      },
+      lro,
+    );
+    const tl = await uploadedDisk('tl-os', osBytes, {
+      osType: 'Linux',
+      hyperVGeneration: 'V2',
+      securityProfile: { securityType: 'TrustedLaunch' },
+    });
+    await client.snapshots.createOrUpdate(
+      'rg-src',
+      'tl-snap',
+      { location: 'westeurope', creationData: { createOption: 'Copy', sourceResourceId: tl } },
+      lro,
+    );
+    await client.disks.delete('rg-src', 'tl-os', lro);
+    // Packer deletes the build VM's disks: the image alone must be enough.
+    await client.disks.delete('rg-src', 'src-os', lro);
+    await client.disks.delete('rg-src', 'src-data', lro);
+  });
+  after(() => azure?.stop());
+
+  const inputs = (overrides: Record<string, string> = {}) => ({
+    ConnectedServiceName: CONNECTION_ID,
+    copyType: 'image',
+    sourceImageId: sourceId,
+    targetResourceGroupName: 'rg-copies',
+    ...overrides,
+  });
+  const env = () => ({
+    ...serviceConnectionEnv(azure, 'federated', CONNECTION_ID),
+    VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
+  });
+  const run = (overrides: Record<string, string> = {}, extra = {}) =>
+    runTask('CopyImage', { inputs: inputs(overrides), env: env(), ...extra });
+
+  it('copies to another resource group with its data disk, LUN, generation, OS state and tags, sends no image bytes through the agent and leaves no temporaries', async () => {
+    const before = { ...azure.blobFront!.traffic };
+    const result = await run({ targetImageName: 'golden-copy' });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    assert.deepEqual(azure.blobFront!.traffic, before, 'not one blob request came from the task');
+    const id = result.variables.imageId.value;
+    assert.match(id, /\/resourceGroups\/rg-copies\/providers\/Microsoft\.Compute\/images\/golden-copy$/);
+    const copy = await client.images.get('rg-copies', 'golden-copy');
+    assert.equal(copy.hyperVGeneration, 'V2');
+    assert.equal(copy.storageProfile?.osDisk?.osState, 'Generalized');
+    assert.deepEqual(
+      copy.storageProfile?.dataDisks?.map((d) => d.lun),
+      [2],
+    );
+    assert.equal(copy.tags?.team, 'images');
+    assert.equal(copy.tags?.copiedFrom, sourceId);
+    assert.deepEqual(leftovers(), [], 'temporary disks are gone');
+    assert.ok((await bytesOfImage(id)).equals(osBytes), 'the OS disk holds the source bytes');
+    assert.ok((await bytesOfImage(id, 2)).equals(dataBytes), 'LUN 2 holds the source data disk');
+    assert.equal(result.progress[result.progress.length - 1]?.percent, 100);
+    assert.match(
+      result.summaries[0].content,
+      /\| `rg-copies\/golden-copy` westeurope.*\| copied \|.*data disk LUN 2/,
+    );
+  });
+
+  it('a re-run finds the finished copy and copies nothing again', async () => {
+    const count = azure.audit().length;
+    const writesBefore = azure.requests.filter(
+      (r) => r.method !== 'GET' && r.path.includes('/rg-copies/'),
+    ).length;
+    const again = await run({ targetImageName: 'golden-copy' });
+    assert.equal(again.result, 'Succeeded', describeRun(again));
+    assert.equal(azure.audit().length, count);
+    assert.match(again.summaries[0].content, /unchanged \| nothing \(copied earlier\)/);
+    const writes = azure.requests.filter((r) => r.method !== 'GET' && r.path.includes('/rg-copies/'));
+    assert.deepEqual(writes.slice(writesBefore), [], 'a re-run writes nothing');
+  });
+
+  it('copies to two regions of another subscription in parallel through CopyStart snapshots, with progress', async () => {
+    const result = await run({
+      targetSubscriptionId: azure.secondSubscriptionId,
+      targetLocation: 'eastus, North Europe',
+    });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    const ids = result.variables.imageIds.value.split(',');
+    assert.equal(ids.length, 2);
+    for (const [id, region] of [
+      [ids[0], 'eastus'],
+      [ids[1], 'northeurope'],
+    ]) {
+      assert.ok(id.startsWith(`/subscriptions/${azure.secondSubscriptionId}/resourceGroups/rg-copies/`), id);
+      assert.ok(id.endsWith(`/images/golden-${region}`), id);
+      const copy = await computeClient(localContext(azure), azure.secondSubscriptionId).images.get(
+        'rg-copies',
+        `golden-${region}`,
+      );
+      assert.equal(copy.location, region);
+      assert.equal(copy.hyperVGeneration, 'V2');
+    }
+    assert.ok((await bytesOfImage(ids[0], 2)).equals(dataBytes), 'the data disk crossed regions intact');
+    // CopyStart progress was reported while the copies ran.
+    assert.ok(
+      result.progress.some((p) => p.percent > 0 && p.percent < 100),
+      describeRun(result),
+    );
+    assert.match(result.summaries[0].content, /incremental snapshot copied westeurope → eastus/);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('a failure injected mid-copy fails the task and leaves nothing behind', async () => {
+    azure.faults.add({
+      kind: 'failOperation',
+      method: 'PUT',
+      path: /\/snapshots\/golden-broken-copy-lun2-eastus$/,
+      error: { code: 'InternalExecutionError', message: 'An internal execution error occurred.' },
+    });
+    const result = await run({ targetImageName: 'golden-broken', targetLocation: 'eastus' });
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /every target failed/);
+    assert.match(result.stdout, /InternalExecutionError/);
+    assert.deepEqual(leftovers(), []);
+    await assert.rejects(client.images.get('rg-copies', 'golden-broken'), /not found|NotFound/i);
+  });
+
+  it('one failing target does not hide the other: the task ends with issues and the summary lists both', async () => {
+    azure.faults.add({
+      kind: 'failOperation',
+      method: 'PUT',
+      path: /\/images\/golden-half-northeurope$/,
+      error: { code: 'InternalExecutionError', message: 'An internal execution error occurred.' },
+    });
+    const result = await run({ targetImageName: 'golden-half', targetLocation: 'eastus,northeurope' });
+    assert.equal(result.result, 'SucceededWithIssues', describeRun(result));
+    assert.match(result.summaries[0].content, /golden-half-eastus.*\| copied \|/);
+    assert.match(result.summaries[0].content, /golden-half-northeurope.*\*\*failed\*\*/);
+    assert.equal(result.variables.imageIds.value.split(',').length, 1);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('a cancellation during the cross-region copy leaves nothing behind', async () => {
+    azure.faults.add({
+      kind: 'slow',
+      method: 'GET',
+      path: /\/snapshots\/golden-cancel-copy-os-eastus$/,
+      delayMs: 400,
+      count: 50,
+    });
+    const result = await run(
+      { targetImageName: 'golden-cancel', targetLocation: 'eastus' },
+      { cancelOnOutput: /Copying image: \d+%/ },
+    );
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /cancelled/);
+    assert.match(
+      result.stdout,
+      /Cleaned up temporary snapshot golden-cancel-copy-os-snap/,
+      'cancelled mid-copy',
+    );
+    azure.faults.clear();
+    // Deletes accepted on cancellation finish in the local Azure's own time.
+    for (let i = 0; i < 50 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(leftovers(), []);
+    await assert.rejects(client.images.get('rg-copies', 'golden-cancel'), /not found|NotFound/i);
+  });
+
+  describe('bad input: a clear error naming the input, nothing made', () => {
+    const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        'source missing',
+        () => ({ sourceImageId: sourceId.replace('golden', 'nothing-here') }),
+        /sourceImageId.*does not exist/,
+      ],
+      [
+        'source of a type that cannot be copied as an image',
+        () => ({ sourceImageId: sourceId.replace('/images/golden', '/disks/golden') }),
+        /sourceImageId.*expected a managed image or a snapshot/,
+      ],
+      [
+        'target resource group missing',
+        () => ({ targetResourceGroupName: 'rg-nowhere' }),
+        /targetResourceGroupName.*rg-nowhere.*does not exist/,
+      ],
+      [
+        'source equals target',
+        () => ({ targetResourceGroupName: 'rg-src' }),
+        /targetImageName.*is the source itself/,
+      ],
+      [
+        'unknown region',
+        () => ({ targetLocation: 'westeuorpe' }),
+        /targetLocation.*not an Azure region.*westeurope/,
+      ],
+      [
+        'target exists (made from something else) without overwrite',
+        () => ({ targetImageName: 'taken' }),
+        /targetImageName.*'taken' already exists.*set overwrite/,
+      ],
+      [
+        'a Trusted Launch snapshot into a managed image',
+        () => ({
+          sourceImageId: `${azure.resourceGroup('rg-src')}/providers/Microsoft.Compute/snapshots/tl-snap`,
+        }),
+        /sourceImageId.*security type TrustedLaunch.*galleryVersion/,
+      ],
+      [
+        'malformed subscription',
+        () => ({ targetSubscriptionId: 'not-a-guid' }),
+        /targetSubscriptionId.*not a subscription id/,
+      ],
+      ['too many at once', () => ({ maxParallelTargets: '40' }), /maxParallelTargets/],
+    ];
+    for (const [what, overrides, message] of cases) {
+      it(what, async () => {
+        const count = azure.audit().length;
+        const result = await run(overrides());
+        assert.equal(result.result, 'Failed', describeRun(result));
+        assert.match(result.resultMessage ?? '', message);
+        assert.equal(azure.audit().length, count, 'nothing was made');
+      });
+    }
+  });
+});
