@@ -7,6 +7,8 @@ import type { AzureRmConnection } from '../../shared/azure/serviceConnection';
 import type { LocalAzure } from '../local-azure/index';
 
 export type ConnectionKind = 'secret' | 'certificate' | 'managedIdentity' | 'federated';
+/** `second`: a connection of the local Azure's second tenant, to its subscription there. */
+export type ConnectionTenant = 'home' | 'second';
 export const CONNECTION_KINDS: ConnectionKind[] = ['secret', 'certificate', 'managedIdentity', 'federated'];
 
 /** The connection a task would read from the agent, for one of the local Azure's principals. */
@@ -14,11 +16,24 @@ export function localConnection(
   local: LocalAzure,
   kind: ConnectionKind,
   id = `local-azure-${kind}`,
+  tenant: ConnectionTenant = 'home',
 ): AzureRmConnection {
+  const foreign = tenant === 'second';
+  if (foreign) {
+    // The same (multi-tenant) app, consented in the partner's tenant: one connection per tenant, as in Azure DevOps.
+    const p = local.principals;
+    const clientId = {
+      secret: p.secret.clientId,
+      certificate: p.certificate.clientId,
+      federated: p.federated.clientId,
+      managedIdentity: p.managedIdentity.clientId,
+    }[kind];
+    local.entra.addToSecondTenant(clientId);
+  }
   const base = {
     name: `ConnectedServiceName (${id})`,
-    tenantId: local.tenantId,
-    subscriptionId: local.subscriptionId,
+    tenantId: foreign ? local.secondTenantId : local.tenantId,
+    subscriptionId: foreign ? local.foreignSubscriptionId : local.subscriptionId,
     environment: 'AzureStack',
     resourceManagerUrl: local.audience,
     authorityHost: local.authorityHost,
@@ -68,8 +83,9 @@ export function serviceConnectionEnv(
   local: LocalAzure,
   kind: ConnectionKind,
   id = `local-azure-${kind}`,
+  tenant: ConnectionTenant = 'home',
 ): Record<string, string> {
-  const conn = localConnection(local, kind, id);
+  const conn = localConnection(local, kind, id, tenant);
   const params: Record<string, string> = { tenantid: conn.tenantId };
   if (conn.clientId) params.serviceprincipalid = conn.clientId;
   if (kind === 'secret')
@@ -87,8 +103,8 @@ export function serviceConnectionEnv(
     });
   }
   const data: Record<string, string> = {
-    subscriptionId: local.subscriptionId,
-    subscriptionName: 'Local Azure images',
+    subscriptionId: conn.subscriptionId,
+    subscriptionName: tenant === 'second' ? 'Partner company' : 'Local Azure images',
     environment: 'AzureStack',
     environmentAuthorityUrl: local.authorityHost,
     activeDirectoryServiceEndpointResourceId: local.audience,
@@ -115,15 +131,15 @@ export function serviceConnectionEnv(
 /** A ready AzureContext for library tests (secret principal unless told otherwise). */
 export function localContext(
   local: LocalAzure,
-  options: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean } = {},
+  options: { kind?: ConnectionKind; logger?: Logger; httpDebug?: boolean; tenant?: ConnectionTenant } = {},
 ): AzureContext {
   const kind = options.kind ?? 'secret';
   if (kind === 'managedIdentity') process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = local.imdsUrl;
   if (kind === 'federated') process.env.SYSTEM_OIDCREQUESTURI = local.devops.requestUri;
-  const conn = localConnection(local, kind);
+  const conn = localConnection(local, kind, undefined, options.tenant);
   return {
     credential: createCredential(conn, { tlsOptions: { ca: local.caCertPem } }),
-    subscriptionId: local.subscriptionId,
+    subscriptionId: conn.subscriptionId,
     resourceManagerUrl: conn.resourceManagerUrl,
     audience: conn.audience,
     userAgentPrefix: 'VMImageLifecycle-tests/0',

@@ -23,7 +23,10 @@ export interface IssuedTokenClaims {
  * refuses, with Entra's error codes, so a wrong secret fails here as it would in Azure.
  */
 export class LocalEntra {
-  readonly tenantId = randomUUID();
+  readonly tenantId: string = randomUUID();
+  /** A second directory (another company's): apps are in it only when added (a multi-tenant app's consent). */
+  readonly secondTenantId: string = randomUUID();
+  private readonly foreignMembers = new Set<string>();
   readonly key = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly principals = new Map<string, Principal>();
   /** Every token request, for assertions (grant kind and client, never the secret). */
@@ -43,6 +46,15 @@ export class LocalEntra {
     if (existing?.kind === 'federated') existing.subjects.add(subject);
     else this.principals.set(clientId, { kind: 'federated', issuer, subjects: new Set([subject]), key });
   }
+  /** Registers an app of the home tenant in the second tenant too (its service principal there). */
+  addToSecondTenant(clientId: string): void {
+    this.foreignMembers.add(clientId);
+  }
+
+  private inTenant(clientId: string, tenant: string): boolean {
+    return tenant === this.tenantId || (tenant === this.secondTenantId && this.foreignMembers.has(clientId));
+  }
+
   addManagedIdentity(clientId: string): void {
     this.principals.set(clientId, { kind: 'managedIdentity' });
   }
@@ -55,14 +67,15 @@ export class LocalEntra {
     clientId: string,
     audience: string,
     lifetimeSeconds = 3600,
+    tenant = this.tenantId,
   ): { token: string; exp: number } {
     const now = nowSeconds();
     const exp = now + lifetimeSeconds;
     const token = signJwt(
       {
         aud: audience,
-        iss: `https://sts.windows.net/${this.tenantId}/`,
-        tid: this.tenantId,
+        iss: `https://sts.windows.net/${tenant}/`,
+        tid: tenant,
         appid: clientId,
         oid: clientId,
         sub: clientId,
@@ -93,7 +106,8 @@ export class LocalEntra {
     if (!audiences.map(normal).includes(normal(String(claims.aud)))) {
       return { ok: false, why: `The access token has an invalid audience '${String(claims.aud)}'.` };
     }
-    if (claims.tid !== this.tenantId) return { ok: false, why: 'The access token is from the wrong issuer.' };
+    if (claims.tid !== this.tenantId && claims.tid !== this.secondTenantId)
+      return { ok: false, why: 'The access token is from the wrong issuer.' };
     return { ok: true, claims };
   }
 
@@ -115,7 +129,7 @@ export class LocalEntra {
       );
     if (!m) return undefined;
     const [, tenant, what] = m;
-    if (tenant !== this.tenantId && tenant !== 'organizations') {
+    if (tenant !== this.tenantId && tenant !== this.secondTenantId && tenant !== 'organizations') {
       return this.error(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
     }
     const base = `${this.baseUrl()}/${tenant}`;
@@ -142,10 +156,10 @@ export class LocalEntra {
       return json(200, { keys: [{ ...jwk, kid: 'entra', use: 'sig', kty: 'RSA' }] });
     }
     if (req.method !== 'POST') return json(405, {});
-    return this.token(req, `${base}/oauth2/v2.0/token`);
+    return this.token(req, `${base}/oauth2/v2.0/token`, tenant === 'organizations' ? this.tenantId : tenant);
   };
 
-  private token(req: LocalRequest, tokenEndpoint: string): LocalAnswer {
+  private token(req: LocalRequest, tokenEndpoint: string, tenant: string): LocalAnswer {
     const form = formBody(req);
     const clientId = form.get('client_id') ?? '';
     if (form.get('grant_type') !== 'client_credentials') {
@@ -153,13 +167,13 @@ export class LocalEntra {
     }
     const principal = this.principals.get(clientId);
     const record = (kind: string, ok: boolean) => this.tokenRequests.push({ clientId, kind, ok });
-    if (!principal || principal.kind === 'managedIdentity') {
+    if (!principal || principal.kind === 'managedIdentity' || !this.inTenant(clientId, tenant)) {
       record('unknown', false);
       return this.error(
         400,
         'unauthorized_client',
         700016,
-        `Application with identifier '${clientId}' was not found in the directory '${this.tenantId}'.`,
+        `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
       );
     }
     const secret = form.get('client_secret');
@@ -234,7 +248,7 @@ export class LocalEntra {
     const scope = (form.get('scope') ?? '').split(' ').find((s) => s.endsWith('/.default'));
     if (!scope)
       return this.error(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid.');
-    const { token } = this.issueAccessToken(clientId, scope.slice(0, -'/.default'.length));
+    const { token } = this.issueAccessToken(clientId, scope.slice(0, -'/.default'.length), 3600, tenant);
     return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
   }
 

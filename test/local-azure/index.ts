@@ -67,6 +67,9 @@ export interface LocalAzure {
   tenantId: string;
   subscriptionId: string;
   secondSubscriptionId: string;
+  /** Another Entra ID tenant (a partner company) and its subscription: cross-tenant copies go there. */
+  secondTenantId: string;
+  foreignSubscriptionId: string;
   caCertPem: string;
   caCertPath: string;
   imdsUrl: string;
@@ -123,6 +126,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   const devops = new LocalDevOps(() => baseUrl);
   const subscriptionId = randomUUID();
   const secondSubscriptionId = randomUUID();
+  const foreignSubscriptionId = randomUUID();
   const arm = new ArmRouter({
     baseUrl: () => baseUrl,
     entra,
@@ -130,6 +134,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     subscriptions: [
       { id: subscriptionId, displayName: 'Local Azure images' },
       { id: secondSubscriptionId, displayName: 'Local Azure consumers' },
+      { id: foreignSubscriptionId, displayName: 'Partner company', tenantId: entra.secondTenantId },
     ],
     audiences: () => [`${baseUrl}/`],
     operationDelayMs: options.operationDelayMs ?? 30,
@@ -245,6 +250,8 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     tenantId: entra.tenantId,
     subscriptionId,
     secondSubscriptionId,
+    secondTenantId: entra.secondTenantId,
+    foreignSubscriptionId,
     caCertPem: serverCert.certPem,
     caCertPath: serverCert.certPath,
     imdsUrl: `http://127.0.0.1:${imdsPort}`,

@@ -14,7 +14,8 @@ export interface ArmOptions {
   baseUrl: () => string;
   entra: LocalEntra;
   faults: FaultInjector;
-  subscriptions: { id: string; displayName: string }[];
+  /** Each subscription belongs to one tenant (default: the home tenant of `entra`). */
+  subscriptions: { id: string; displayName: string; tenantId?: string }[];
   audiences: () => string[];
   operationDelayMs: number;
   /** Retry-After seconds on long-running answers; 0 sends none, so clients use their own interval. */
@@ -125,7 +126,7 @@ export class ArmRouter {
         : {},
     );
     try {
-      this.authenticate(req);
+      this.authenticate(req, parsed);
       if (!req.url.searchParams.get('api-version')) throw armErrors.missingApiVersion();
       const fault = this.options.faults.take(req.method, req.url.pathname, [
         'throttle',
@@ -135,16 +136,18 @@ export class ArmRouter {
       if (fault) return this.faultAnswer(fault.kind, fault.retryAfterSeconds, correlation);
       this.operations.tick();
       const answer = isSubscriptionsList
-        ? this.listSubscriptions()
+        ? this.listSubscriptions(this.callers.get(req)!.tenant)
         : (handleRoleAssignments(req, this.store) ?? (await this.route(req, parsed!)));
       return { ...answer, headers: { ...correlation, ...answer.headers } };
     } catch (e) {
       if (e instanceof ArmError) {
         const answer = e.toAnswer();
+        // The challenge names the subscription's own tenant: that is how clients find where to get a token.
+        const tenant = (parsed && this.tenantOf(parsed.subscriptionId)) ?? this.options.entra.tenantId;
         const extra: Record<string, string> =
           e.status === 401
             ? {
-                'WWW-Authenticate': `Bearer authorization_uri="${this.options.entra.authorityHost}${this.options.entra.tenantId}", error="invalid_token", error_description="${e.message}"`,
+                'WWW-Authenticate': `Bearer authorization_uri="${this.options.entra.authorityHost}${tenant}", error="invalid_token", error_description="${e.message}"`,
               }
             : {};
         return { ...answer, headers: { ...correlation, ...extra } };
@@ -179,24 +182,79 @@ export class ArmRouter {
     };
   }
 
-  private authenticate(req: LocalRequest): void {
+  /** The tenant a subscription belongs to (undefined: no such subscription). */
+  tenantOf(subscriptionId: string): string | undefined {
+    const sub = this.options.subscriptions.find((s) => s.id.toLowerCase() === subscriptionId.toLowerCase());
+    return sub ? (sub.tenantId ?? this.options.entra.tenantId) : undefined;
+  }
+
+  /** Who made each request: its token's tenant and the tenants its auxiliary tokens add (linked access). */
+  private readonly callers = new WeakMap<LocalRequest, { tenant: string; linkedTenants: string[] }>();
+
+  /**
+   * As ARM: a token of another tenant than the subscription's is refused (InvalidAuthenticationTokenTenant);
+   * `x-ms-authorization-auxiliary` carries up to three tokens of other tenants, for the same application,
+   * which let a write read resources there (a gallery image version copied across tenants).
+   */
+  private authenticate(req: LocalRequest, parsed: ParsedPath | undefined): void {
     const token = bearerToken(req);
     if (!token) throw armErrors.missingToken();
     const verdict = this.options.entra.verifyAccessToken(token, this.options.audiences());
     if (!verdict.ok) throw armErrors.invalidToken(verdict.why);
+    const tenant = verdict.claims.tid;
+    const subscriptionTenant = parsed && this.tenantOf(parsed.subscriptionId);
+    if (subscriptionTenant && subscriptionTenant !== tenant) {
+      throw new ArmError(
+        401,
+        'InvalidAuthenticationTokenTenant',
+        `The access token is from the wrong issuer 'https://sts.windows.net/${tenant}/'. It must match the tenant 'https://sts.windows.net/${subscriptionTenant}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${subscriptionTenant}' to get the token.`,
+      );
+    }
+    const header = req.headers['x-ms-authorization-auxiliary'];
+    const auxiliary = (typeof header === 'string' ? header : '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (auxiliary.length > 3)
+      throw armErrors.invalidToken(
+        'At most three auxiliary tokens are allowed (x-ms-authorization-auxiliary).',
+      );
+    const linkedTenants = [tenant];
+    for (const value of auxiliary) {
+      const aux = /^Bearer\s+(.+)$/i.exec(value)?.[1];
+      const checked = aux ? this.options.entra.verifyAccessToken(aux, this.options.audiences()) : undefined;
+      if (!checked?.ok) {
+        throw new ArmError(
+          401,
+          'InvalidAuthenticationTokenAuxiliary',
+          `The auxiliary token is not valid: ${checked && !checked.ok ? checked.why : 'expected "Bearer {token}"'}`,
+        );
+      }
+      if (checked.claims.appid !== verdict.claims.appid) {
+        throw new ArmError(
+          401,
+          'InvalidAuthenticationTokenAuxiliary',
+          `The auxiliary token of application '${checked.claims.appid}' does not belong to the application of the primary token '${verdict.claims.appid}'.`,
+        );
+      }
+      linkedTenants.push(checked.claims.tid);
+    }
+    this.callers.set(req, { tenant, linkedTenants });
   }
 
-  private listSubscriptions(): LocalAnswer {
+  private listSubscriptions(tenant: string): LocalAnswer {
     return {
       status: 200,
       body: {
-        value: this.options.subscriptions.map((s) => ({
-          id: `/subscriptions/${s.id}`,
-          subscriptionId: s.id,
-          displayName: s.displayName,
-          state: 'Enabled',
-          tenantId: this.options.entra.tenantId,
-        })),
+        value: this.options.subscriptions
+          .filter((s) => (s.tenantId ?? this.options.entra.tenantId) === tenant)
+          .map((s) => ({
+            id: `/subscriptions/${s.id}`,
+            subscriptionId: s.id,
+            displayName: s.displayName,
+            state: 'Enabled',
+            tenantId: tenant,
+          })),
       },
     };
   }
@@ -214,7 +272,7 @@ export class ArmRouter {
             subscriptionId: subId,
             displayName: sub.displayName,
             state: 'Enabled',
-            tenantId: this.options.entra.tenantId,
+            tenantId: this.tenantOf(subId),
           },
         };
       if (p.rest[0].toLowerCase() === 'locations') return this.listLocations(subId);
@@ -504,6 +562,8 @@ export class ArmRouter {
       existing: t.existing,
       store: this.store,
       parent: t.parent,
+      linkedTenants: this.callers.get(req)?.linkedTenants ?? [],
+      tenantOf: (subscriptionId) => this.tenantOf(subscriptionId),
     });
     written.type = spec.type;
     const created = !t.existing;

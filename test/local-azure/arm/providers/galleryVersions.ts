@@ -227,6 +227,15 @@ export function galleryVersionsProvider(
         throw armErrors.propertyChangeNotAllowed('galleryImageVersion.properties.storageProfile.source');
       }
       const facts = sourceFacts(ctx.store, storageProfile);
+      const sourceTenant = facts.resource && ctx.tenantOf(facts.resource.id.split('/')[2]);
+      if (sourceTenant && !ctx.linkedTenants.includes(sourceTenant)) {
+        // Azure reads a source in another tenant only with that tenant's token along (x-ms-authorization-auxiliary).
+        throw new ArmError(
+          403,
+          'LinkedAuthorizationFailed',
+          `The client has permission to perform action 'Microsoft.Compute/galleries/images/versions/write' on scope '${ctx.id}', however the current tenant '${String(ctx.tenantOf(ctx.subscriptionId))}' is not authorized to access linked subscription '${facts.resource!.id.split('/')[2]}'.`,
+        );
+      }
       const def = definition.properties;
       if (facts.osType && String(facts.osType).toLowerCase() !== String(def.osType).toLowerCase()) {
         throw armErrors.invalidParameter(

@@ -24,6 +24,9 @@ export interface WriteContext {
   store: ResourceStore;
   /** The parent resource for nested types. */
   parent?: StoredResource;
+  /** Tenants the caller may reach: its token's, plus those of its auxiliary tokens. */
+  linkedTenants: string[];
+  tenantOf(subscriptionId: string): string | undefined;
 }
 
 export interface ActionContext {
