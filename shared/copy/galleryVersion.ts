@@ -120,7 +120,15 @@ export async function copyGalleryVersion(
         }),
       'targetResourceGroupName',
       request.resourceGroup,
-    );
+    ).catch((e: unknown) => {
+      if (isRestError(e) && e.code === 'InvalidAuthenticationTokenTenant') {
+        throw new InputError(
+          'targetConnectedServiceName',
+          `subscription ${subscriptionId} belongs to another tenant than the service connection's; add a service connection of that tenant (the same app registration, consented there) as the target tenant connection`,
+        );
+      }
+      throw e;
+    });
     const location = gallery
       ? regionKey(gallery.location)
       : (request.regions[0] ?? regionKey(source.version.location));

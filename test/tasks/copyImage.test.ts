@@ -320,3 +320,178 @@ describe('CopyImage task, managed image → managed image (bundle through the ha
     }
   });
 });
+
+describe('CopyImage task, gallery image version → another gallery (harness + local Azure)', function () {
+  this.timeout(120_000);
+  let azure: LocalAzure;
+  let client: ComputeManagementClient;
+  let sourceVersion: string;
+  const definition = {
+    location: 'westeurope',
+    osType: 'Linux' as const,
+    osState: 'Generalized' as const,
+    hyperVGeneration: 'V2' as const,
+    identifier: { publisher: 'contoso', offer: 'base', sku: 'ubuntu-24' },
+    features: [{ name: 'SecurityType', value: 'TrustedLaunchSupported' }],
+  };
+
+  before(async () => {
+    azure = await startLocalAzure();
+    azure.resourceGroup('rg-src');
+    azure.resourceGroup('rg-shared', 'westeurope', azure.secondSubscriptionId);
+    azure.resourceGroup('rg-partner', 'westeurope', azure.foreignSubscriptionId);
+    client = computeClient(localContext(azure));
+    await client.galleries.createOrUpdate('rg-src', 'src_gallery', { location: 'westeurope' }, lro);
+    await client.galleryImages.createOrUpdate('rg-src', 'src_gallery', 'base', definition, lro);
+    await client.disks.createOrUpdate(
+      'rg-src',
+      'os',
+      {
+        location: 'westeurope',
+        osType: 'Linux',
+        hyperVGeneration: 'V2',
+        diskSizeGB: 1,
+        creationData: { createOption: 'Empty' },
+      },
+      lro,
+    );
+    const version = await client.galleryImageVersions.createOrUpdate(
+      'rg-src',
+      'src_gallery',
+      'base',
+      '1.4.0',
+      {
+        location: 'westeurope',
+        publishingProfile: { targetRegions: [{ name: 'westeurope' }, { name: 'northeurope' }] },
+        storageProfile: {
+          osDiskImage: {
+            source: { id: `${azure.resourceGroup('rg-src')}/providers/Microsoft.Compute/disks/os` },
+          },
+        },
+      },
+      lro,
+    );
+    sourceVersion = version.id!;
+    // A gallery of the consumers in a region the source has no replica in.
+    await computeClient(localContext(azure), azure.secondSubscriptionId).galleries.createOrUpdate(
+      'rg-shared',
+      'east_gallery',
+      { location: 'eastus' },
+      lro,
+    );
+  });
+  after(() => azure?.stop());
+
+  const env = (extra: Record<string, string> = {}) => ({
+    ...serviceConnectionEnv(azure, 'federated', CONNECTION_ID),
+    VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
+    ...extra,
+  });
+  const run = (overrides: Record<string, string> = {}, extraEnv: Record<string, string> = {}) =>
+    runTask('CopyImage', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        copyType: 'galleryVersion',
+        sourceImageId: sourceVersion,
+        targetSubscriptionId: azure.secondSubscriptionId,
+        targetResourceGroupName: 'rg-shared',
+        targetGalleryName: 'shared_gallery',
+        ...overrides,
+      },
+      env: env(extraEnv),
+    });
+
+  it('publishes the version into a new gallery of another subscription, the definition made like the source’s, replicated where asked; a re-run changes nothing', async () => {
+    const result = await run({ targetLocation: 'westeurope, northeurope' });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    const target = computeClient(localContext(azure), azure.secondSubscriptionId);
+    const def = await target.galleryImages.get('rg-shared', 'shared_gallery', 'base');
+    assert.equal(def.osType, 'Linux');
+    assert.equal(def.hyperVGeneration, 'V2');
+    assert.deepEqual(def.identifier, definition.identifier);
+    assert.equal(def.features?.find((f) => f.name === 'SecurityType')?.value, 'TrustedLaunchSupported');
+    const version = await target.galleryImageVersions.get('rg-shared', 'shared_gallery', 'base', '1.4.0');
+    assert.equal(version.storageProfile?.source?.id, sourceVersion);
+    assert.deepEqual(version.publishingProfile?.targetRegions?.map((r) => r.name).sort(), [
+      'northeurope',
+      'westeurope',
+    ]);
+    assert.equal(result.variables.imageId.value, version.id);
+    assert.match(result.summaries[0].content, /shared_gallery\/base\/1\.4\.0.*\| copied \|/);
+
+    const writes = () =>
+      azure.requests.filter((r) => r.method !== 'GET' && r.path.includes('/rg-shared/')).length;
+    const before = writes();
+    const again = await run({ targetLocation: 'westeurope, northeurope' });
+    assert.equal(again.result, 'Succeeded', describeRun(again));
+    assert.equal(writes(), before, 'a re-run writes nothing');
+    assert.match(again.summaries[0].content, /\| unchanged \|/);
+  });
+
+  it('copies into another tenant with the target tenant’s connection and the auxiliary token', async () => {
+    const result = await run(
+      {
+        targetConnectedServiceName: 'partner',
+        targetSubscriptionId: '',
+        targetResourceGroupName: 'rg-partner',
+        targetGalleryName: 'partner_gallery',
+        targetImageDefinition: 'contoso-base',
+        targetVersion: '2.0.0',
+      },
+      serviceConnectionEnv(azure, 'federated', 'partner', 'second'),
+    );
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    assert.ok(result.variables.imageId.value.startsWith(`/subscriptions/${azure.foreignSubscriptionId}/`));
+    assert.match(result.variables.imageId.value, /partner_gallery\/images\/contoso-base\/versions\/2\.0\.0$/);
+    assert.match(result.summaries[0].content, /another tenant/);
+  });
+
+  describe('bad input: a clear error naming the input, nothing made', () => {
+    const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        'target gallery in a region the source has no replica in',
+        () => ({ targetGalleryName: 'east_gallery' }),
+        /targetGalleryName.*replicas in westeurope, northeurope.*in eastus.*Add eastus to the source version's target regions/,
+      ],
+      [
+        'new gallery in a region the source has no replica in',
+        () => ({ targetGalleryName: 'new_gallery', targetLocation: 'eastus' }),
+        /targetLocation.*would be in eastus/,
+      ],
+      [
+        'source version missing',
+        () => ({ sourceImageId: sourceVersion.replace('1.4.0', '9.9.9') }),
+        /sourceImageId.*does not exist/,
+      ],
+      [
+        'a managed image id for a gallery copy',
+        () => ({ sourceImageId: `${azure.resourceGroup('rg-src')}/providers/Microsoft.Compute/images/x` }),
+        /sourceImageId.*expected a gallery image version/,
+      ],
+      [
+        'target tenant not given: the partner subscription refuses the home token',
+        () => ({ targetSubscriptionId: azure.foreignSubscriptionId, targetResourceGroupName: 'rg-partner' }),
+        /targetConnectedServiceName.*belongs to another tenant/,
+      ],
+      ['malformed target version', () => ({ targetVersion: '1.2' }), /targetVersion/],
+      [
+        'source equals target',
+        () => ({
+          targetSubscriptionId: '',
+          targetResourceGroupName: 'rg-src',
+          targetGalleryName: 'src_gallery',
+        }),
+        /targetGalleryName.*is the source version itself/,
+      ],
+    ];
+    for (const [what, overrides, message] of cases) {
+      it(what, async () => {
+        const count = azure.audit().length;
+        const result = await run(overrides());
+        assert.equal(result.result, 'Failed', describeRun(result));
+        assert.match(result.resultMessage ?? '', message);
+        assert.equal(azure.audit().length, count, 'nothing was made');
+      });
+    }
+  });
+});
