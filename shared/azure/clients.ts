@@ -1,5 +1,6 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { auxiliaryAuthenticationHeaderPolicy } from '@azure/core-rest-pipeline';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { EventGridManagementClient } from '@azure/arm-eventgrid';
 import type { AzureContext } from './context';
@@ -45,12 +46,18 @@ export function lroOptions(ctx: AzureContext) {
   return { updateIntervalInMs: ctx.pollIntervalMs ?? 5_000, abortSignal: ctx.abortSignal };
 }
 
-/** Options for storage clients reached through a SAS (disk upload and export): same user agent, retries. */
-export function storageClientOptions(ctx: AzureContext) {
-  return {
+/**
+ * Options for storage clients (through a SAS or the connection's token): same user agent, retries, and the
+ * context's extra certificate authorities. storage-blob hands options it does not declare on to its core
+ * pipeline, whose `tlsOptions` is what the ARM clients use too.
+ */
+export function storageClientOptions(ctx: AzureContext): StoragePipelineOptions {
+  const options = {
     userAgentOptions: { userAgentPrefix: ctx.userAgentPrefix },
     retryOptions: { maxTries: 5, retryDelayInMs: 800, maxRetryDelayInMs: 30_000 },
+    ...(ctx.trustedCaPem ? { tlsOptions: { ca: ctx.trustedCaPem } } : {}),
   };
+  return options;
 }
 
 /**

@@ -1,6 +1,8 @@
 // One adapter per copy type: read its inputs into one checked request, make one library call, write outputs and
 // the summary. Every agent fact comes through the run context.
 import { withDeadline } from '../../shared/azure/deadline';
+import { copyVhdBlob, vhdBlobCopyRequest } from '../../shared/blobs/serverCopy';
+import { storageAccess } from '../../shared/blobs/storageAccess';
 import { copyGalleryVersion, galleryCopyRequest } from '../../shared/copy/galleryVersion';
 import { copyManagedImage, imageCopyRequest } from '../../shared/copy/managedImage';
 import type { TargetOutcome } from '../../shared/copy/targets';
@@ -13,9 +15,8 @@ import {
   readResourceId,
   readString,
 } from '../../shared/pipeline/inputs';
-import { notAvailableYet } from '../../shared/pipeline/notAvailableYet';
 import type { TaskRunContext } from '../../shared/pipeline/runTask';
-import { galleryCopySummaryMarkdown, imageCopySummaryMarkdown } from './summary';
+import { blobCopySummaryMarkdown, galleryCopySummaryMarkdown, imageCopySummaryMarkdown } from './summary';
 
 const readTimeout = () => readDuration('timeout', { defaultSeconds: 3 * 3600, maxSeconds: 7 * 86400 });
 const readParallel = () => readInt('maxParallelTargets', { min: 1, max: 16, default: 4 });
@@ -113,12 +114,26 @@ async function galleryVersion(run: TaskRunContext): Promise<void> {
 }
 
 async function vhdBlob(run: TaskRunContext): Promise<void> {
-  readString('sourceBlobUrl', { required: true });
-  readString('targetBlobUrl', { required: true });
-  readEnum('sasType', ['userDelegation', 'accountKey'] as const, 'userDelegation');
-  readDuration('sasDuration', { defaultSeconds: 3600 });
-  await run.connect();
-  notAvailableYet('CopyImage (vhdBlob)');
+  const timeoutSeconds = readTimeout();
+  const request = vhdBlobCopyRequest({
+    sourceUrl: readString('sourceBlobUrl', { required: true }),
+    targetUrl: readString('targetBlobUrl', { required: true }),
+    sasType: readEnum('sasType', ['userDelegation', 'accountKey'] as const, 'userDelegation'),
+    sasSeconds: readDuration('sasDuration', { defaultSeconds: 3600 }),
+    overwrite: readBoolean('overwrite'),
+  });
+  const { ctx, expired } = withDeadline(await run.connect(), timeoutSeconds);
+  const access = await storageAccess(ctx, request, run.secret);
+  const copying = run.progress('Copying VHD blob');
+  const result = await copyVhdBlob(ctx, request, access, {
+    cleanup: run.cleanup,
+    onSecret: run.secret,
+    onProgress: (copied, total) => copying((copied / Math.max(1, total)) * 100),
+  }).catch((e: unknown) => {
+    throw expired(e);
+  });
+  run.output('vhdUrl', result.url);
+  run.summary(blobCopySummaryMarkdown(request.sourceUrl, result));
 }
 
 export const COPY_TYPES = ['image', 'galleryVersion', 'vhdBlob'] as const;

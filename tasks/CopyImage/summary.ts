@@ -1,3 +1,4 @@
+import type { VhdBlobCopyResult } from '../../shared/blobs/serverCopy';
 import type { ImageCopyResult } from '../../shared/copy/managedImage';
 import type { PublishVersionResult } from '../../shared/gallery/version/publish';
 import type { SourceImage } from '../../shared/copy/imageSource';
@@ -52,6 +53,41 @@ export function galleryCopySummaryMarkdown(
         (o.result?.regions ?? []).map((r) => `${r.region}: ${r.state}`).join(', '),
         seconds(o.durationMs),
       ]),
+    ),
+    '',
+  ].join('\n');
+}
+
+/** The blob copy at a glance: from, to, size, integrity, and what became of the read grant. */
+export function blobCopySummaryMarkdown(sourceUrl: string, result: VhdBlobCopyResult): string {
+  const mib = (result.bytes / 1024 / 1024).toFixed(0);
+  return [
+    '## CopyImage: VHD blob',
+    '',
+    markdownTable(
+      ['', 'value'],
+      [
+        ['source', code(sourceUrl)],
+        ['target', code(result.url)],
+        [
+          'outcome',
+          result.action === 'unchanged'
+            ? 'unchanged (copied earlier)'
+            : `${result.action} by the storage service`,
+        ],
+        ['size', `${mib} MiB`],
+        [
+          'integrity',
+          `length${result.contentMd5 ? ` and Content-MD5 ${code(result.contentMd5)}` : ''} match the source`,
+        ],
+        [
+          'read grant',
+          result.grant.revoked
+            ? `${result.grant.kind} SAS, revoked at the end`
+            : `${result.grant.kind} SAS, expires ${result.grant.expiresOn.toISOString()} (cannot be revoked alone)`,
+        ],
+        ['time', seconds(result.durationMs)],
+      ],
     ),
     '',
   ].join('\n');

@@ -50,6 +50,12 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
+/** HTTPS with this certificate, and Entra ID tokens accepted (`--oauth basic`). */
+export interface AzuriteTls {
+  certPath: string;
+  keyPath: string;
+}
+
 interface AzuriteService {
   port: number;
   pid: number;
@@ -62,6 +68,7 @@ async function startService(
   dir: string,
   persistence: 'memory' | 'disk' | undefined,
   accounts: { name: string; key: string }[],
+  tls?: AzuriteTls,
 ): Promise<AzuriteService> {
   const port = await freePort();
   const main = require.resolve(`azurite/dist/src/${kind}/main.js`);
@@ -77,10 +84,17 @@ async function startService(
     '--silent',
   ];
   args.push(...(persistence === 'disk' ? ['--location', dir] : ['--inMemoryPersistence']));
+  // Azurite accepts bearer tokens only over HTTPS; with them it serves user delegation keys as Azure does.
+  if (tls) args.push('--cert', tls.certPath, '--key', tls.keyPath, '--oauth', 'basic');
   const child = spawn(process.execPath, args, {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') },
+    env: {
+      ...process.env,
+      AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';'),
+      // Azurite checks a copy's source SAS by calling the source URL itself: over HTTPS it must trust our CA.
+      ...(tls ? { NODE_EXTRA_CA_CERTS: tls.certPath } : {}),
+    },
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -111,7 +125,7 @@ async function startService(
  * to reach the internet.
  */
 export async function startAzurite(
-  options: { persistence?: 'memory' | 'disk'; dir?: string; queue?: boolean } = {},
+  options: { persistence?: 'memory' | 'disk'; dir?: string; queue?: boolean; tls?: AzuriteTls } = {},
 ): Promise<AzuriteInstance> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azurite-'));
   const ownsDir = !options.dir;
@@ -120,11 +134,12 @@ export async function startAzurite(
     { name: SECOND_ACCOUNT, key: SECOND_KEY },
   ];
   const [blob, queue] = await Promise.all([
-    startService('blob', dir, options.persistence, accounts),
+    startService('blob', dir, options.persistence, accounts, options.tls),
     options.queue ? startService('queue', dir, options.persistence, accounts) : undefined,
   ]);
   const port = blob.port;
-  const blobEndpoint = (account: string) => `http://127.0.0.1:${port}/${account}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const blobEndpoint = (account: string) => `${scheme}://127.0.0.1:${port}/${account}`;
   const queueEndpoint = queue ? (account: string) => `http://127.0.0.1:${queue.port}/${account}` : undefined;
   return {
     port,
@@ -135,7 +150,7 @@ export async function startAzurite(
     connectionString: (account) => {
       const key = accounts.find((a) => a.name === account)?.key;
       if (!key) throw new Error(`Azurite has no account '${account}'`);
-      return `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=${blobEndpoint(account)};${queueEndpoint ? `QueueEndpoint=${queueEndpoint(account)};` : ''}`;
+      return `DefaultEndpointsProtocol=${scheme};AccountName=${account};AccountKey=${key};BlobEndpoint=${blobEndpoint(account)};${queueEndpoint ? `QueueEndpoint=${queueEndpoint(account)};` : ''}`;
     },
     stop: async () => {
       await Promise.all([blob.stop(), queue?.stop()]);

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type * as net from 'node:net';
 
 /**
@@ -22,10 +23,25 @@ export interface BlobFaultProxy {
   readonly fired: { method: string; path: string; fault: BlobFaultRule['fault'] }[];
   /** Every byte that passed, both ways (bodies only): proves what a client did or did not move. */
   readonly traffic: { requests: number; bytesUp: number; bytesDown: number };
+  /** The same, request by request, with the caller's User-Agent: tells a task's traffic from Azurite's own. */
+  readonly exchanges: {
+    method: string;
+    path: string;
+    userAgent: string;
+    bytesUp: number;
+    bytesDown: number;
+  }[];
   stop(): Promise<void>;
 }
 
-export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaultProxy> {
+/**
+ * `tls`: serve HTTPS with this certificate and reach Azurite over HTTPS trusting `ca` (Azurite started with
+ * blobOAuth), so the front can read what passes, as it does over HTTP.
+ */
+export async function startBlobFaultProxy(
+  azuritePort: number,
+  tls?: { cert: string; key: string; ca: string },
+): Promise<BlobFaultProxy> {
   const rules: (BlobFaultRule & { remaining: number })[] = [];
   const fired: BlobFaultProxy['fired'] = [];
   const take = (method: string, path: string) => {
@@ -36,10 +52,22 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     return rule.fault;
   };
   const traffic = { requests: 0, bytesUp: 0, bytesDown: 0 };
-  const server = http.createServer((req, res) => {
+  const exchanges: BlobFaultProxy['exchanges'] = [];
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = req.url ?? '/';
     traffic.requests++;
-    req.on('data', (c: Buffer) => (traffic.bytesUp += c.length));
+    const exchange = {
+      method: req.method ?? 'GET',
+      path,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      bytesUp: 0,
+      bytesDown: 0,
+    };
+    exchanges.push(exchange);
+    req.on('data', (c: Buffer) => {
+      traffic.bytesUp += c.length;
+      exchange.bytesUp += c.length;
+    });
     const fault = take(req.method ?? 'GET', path);
     if (fault === 'reset') {
       req.socket.destroy();
@@ -53,10 +81,14 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
       );
       return;
     }
-    const upstream = http.request(
-      { host: '127.0.0.1', port: azuritePort, method: req.method, path, headers: req.headers },
+    const request = tls ? https.request : http.request;
+    const upstream = request(
+      { host: '127.0.0.1', port: azuritePort, method: req.method, path, headers: req.headers, ca: tls?.ca },
       (answer) => {
-        answer.on('data', (c: Buffer) => (traffic.bytesDown += c.length));
+        answer.on('data', (c: Buffer) => {
+          traffic.bytesDown += c.length;
+          exchange.bytesDown += c.length;
+        });
         if (fault !== 'corruptBody') {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
@@ -77,7 +109,10 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
-  });
+  };
+  const server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key }, handler)
+    : http.createServer(handler);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -90,6 +125,7 @@ export async function startBlobFaultProxy(azuritePort: number): Promise<BlobFaul
     add: (rule) => rules.push({ ...rule, remaining: rule.count ?? 1 }),
     fired,
     traffic,
+    exchanges,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -46,6 +46,11 @@ export interface LocalAzureOptions {
    * client moved itself; the local Azure's own copies go to Azurite directly, as Azure's do inside the service.
    */
   blobFront?: boolean;
+  /**
+   * Azurite over HTTPS (the local Azure's certificate) accepting Entra ID tokens, so user delegation SAS and
+   * token-authorized copies work; clients must trust `caCertPem` (the tasks get NODE_EXTRA_CA_CERTS).
+   */
+  blobOAuth?: boolean;
 }
 
 /** One resource as the audit sees it: what a leak check needs, beyond what ARM's GET shows. */
@@ -224,11 +229,22 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   blob =
     options.blob === false
       ? undefined
-      : await startAzurite({ persistence: options.persistence, queue: options.queue });
+      : await startAzurite({
+          persistence: options.persistence,
+          queue: options.queue,
+          tls: options.blobOAuth ? serverCert : undefined,
+        });
   let diskBlobs: DiskBlobs | undefined;
   let blobFront: BlobFaultProxy | undefined;
   if (blob) {
-    if (options.blobFront) blobFront = await startBlobFaultProxy(blob.port);
+    if (options.blobFront) {
+      blobFront = await startBlobFaultProxy(
+        blob.port,
+        options.blobOAuth
+          ? { cert: serverCert.certPem, key: serverCert.keyPem, ca: serverCert.certPem }
+          : undefined,
+      );
+    }
     const front = blobFront;
     const disks = disksProvider(
       blob,

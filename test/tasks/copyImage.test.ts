@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AnonymousCredential, PageBlobClient } from '@azure/storage-blob';
+import {
+  AnonymousCredential,
+  BlobClient,
+  ContainerClient,
+  PageBlobClient,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import { computeClient } from '../../shared/azure/clients';
+import { computeClient, storageClientOptions } from '../../shared/azure/clients';
+import { buildFixedFooter } from '../../shared/vhd/footer';
 import { localContext, serviceConnectionEnv } from '../harness/connections';
 import { describeRun, runTask } from '../harness/runTask';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
@@ -491,6 +498,141 @@ describe('CopyImage task, gallery image version → another gallery (harness + l
         assert.equal(result.result, 'Failed', describeRun(result));
         assert.match(result.resultMessage ?? '', message);
         assert.equal(azure.audit().length, count, 'nothing was made');
+      });
+    }
+  });
+});
+
+describe('CopyImage task, VHD blob → VHD blob (harness + local Azure, Azurite over HTTPS with Entra ID)', function () {
+  this.timeout(120_000);
+  let azure: LocalAzure;
+  let sourceUrl: string;
+  let content: Buffer;
+  const SIZE = 32 * MIB;
+  const account = (i: number) => azure.blob!.accounts[i];
+  /** A URL of the account through the counting front, as a pipeline would write it (no SAS). */
+  const urlOf = (i: number, path: string) =>
+    azure.blobFront!.url(`${azure.blob!.blobEndpoint(account(i).name)}/${path}`);
+  const keyClient = (i: number, path: string) =>
+    new BlobClient(
+      `${azure.blob!.blobEndpoint(account(i).name)}/${path}`,
+      new StorageSharedKeyCredential(account(i).name, account(i).key),
+      storageClientOptions(localContext(azure)),
+    );
+
+  before(async () => {
+    azure = await startLocalAzure({ blobOAuth: true, blobFront: true });
+    for (const i of [0, 1]) {
+      await new ContainerClient(
+        `${azure.blob!.blobEndpoint(account(i).name)}/vhds`,
+        new StorageSharedKeyCredential(account(i).name, account(i).key),
+        storageClientOptions(localContext(azure)),
+      ).create();
+    }
+    content = Buffer.concat([Buffer.alloc(4 * MIB), randomBytes(MIB), Buffer.alloc(SIZE - 5 * MIB)]);
+    const page = keyClient(0, 'vhds/golden.vhd').getPageBlobClient();
+    await page.create(SIZE + 512);
+    await page.uploadPages(content.subarray(4 * MIB, 5 * MIB), 4 * MIB, MIB);
+    await page.uploadPages(buildFixedFooter(SIZE), SIZE, 512);
+    const { createHash } = await import('node:crypto');
+    const md5 = createHash('md5').update(content).update(buildFixedFooter(SIZE)).digest();
+    await page.setHTTPHeaders({ blobContentMD5: md5 });
+    sourceUrl = urlOf(0, 'vhds/golden.vhd');
+    await keyClient(0, 'vhds/notes.txt').getBlockBlobClient().upload('not a disk', 10);
+    await keyClient(1, 'vhds/taken.vhd').getBlockBlobClient().upload('someone else', 12);
+  });
+  after(() => azure?.stop());
+
+  const run = (overrides: Record<string, string> = {}) =>
+    runTask('CopyImage', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        copyType: 'vhdBlob',
+        sourceBlobUrl: sourceUrl,
+        targetBlobUrl: urlOf(1, 'vhds/golden-copy.vhd'),
+        ...overrides,
+      },
+      env: {
+        ...serviceConnectionEnv(azure, 'federated', CONNECTION_ID),
+        VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.02',
+      },
+    });
+
+  it('copies with a user delegation SAS, server-side: the copy is byte for byte the source, Content-MD5 kept, the SAS never printed; a re-run copies nothing', async () => {
+    const seen = azure.blobFront!.exchanges.length;
+    const result = await run();
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    // Requests with the task's user agent: Azurite's own check of the copy source (which reads it) is not the task.
+    const byTask = azure
+      .blobFront!.exchanges.slice(seen)
+      .filter((e) => e.userAgent.includes('VMImageLifecycle-CopyImage'));
+    assert.ok(byTask.length > 0, 'the front saw the task');
+    const moved = byTask.reduce((sum, e) => sum + e.bytesUp + e.bytesDown, 0);
+    assert.ok(
+      moved <= 4096,
+      `the task moved ${moved} bytes of a ${SIZE / MIB} MiB VHD (its 512-byte footer is read)`,
+    );
+    assert.equal(result.variables.vhdUrl.value, urlOf(1, 'vhds/golden-copy.vhd'));
+    const copy = keyClient(1, 'vhds/golden-copy.vhd');
+    const props = await copy.getProperties();
+    assert.equal(props.blobType, 'PageBlob');
+    assert.equal(props.contentLength, SIZE + 512);
+    assert.ok((await copy.downloadToBuffer(0, SIZE)).equals(content), 'same bytes');
+    const sas = result.secrets.find((s) => s.includes('sig='));
+    assert.ok(sas, 'the read SAS was registered as a secret');
+    const signature = new URL(sas).searchParams.get('sig')!;
+    assert.ok(sas.includes('skoid='), 'a user delegation SAS');
+    assert.deepEqual(
+      result.stdout
+        .split('\n')
+        .filter((l) => l.includes(signature) && !l.startsWith('##vso[task.setsecret]')),
+      [],
+    );
+    assert.match(result.summaries[0].content, /userDelegation SAS, expires/);
+    assert.match(result.summaries[0].content, /Content-MD5/);
+
+    const again = await run();
+    assert.equal(again.result, 'Succeeded', describeRun(again));
+    assert.match(again.summaries[0].content, /unchanged \(copied earlier\)/);
+  });
+
+  describe('bad input: a clear error naming the input, no blob made', () => {
+    const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        'a block blob where a page blob is needed',
+        () => ({ sourceBlobUrl: urlOf(0, 'vhds/notes.txt') }),
+        /sourceBlobUrl.*BlockBlob/,
+      ],
+      [
+        'source missing',
+        () => ({ sourceBlobUrl: urlOf(0, 'vhds/nothing.vhd') }),
+        /sourceBlobUrl.*does not exist/,
+      ],
+      [
+        'target exists without overwrite',
+        () => ({ targetBlobUrl: urlOf(1, 'vhds/taken.vhd') }),
+        /targetBlobUrl.*already exists.*overwrite/,
+      ],
+      [
+        'target container missing',
+        () => ({ targetBlobUrl: urlOf(1, 'nowhere/x.vhd') }),
+        /targetBlobUrl.*container 'nowhere' does not exist/,
+      ],
+      ['SAS lifetime too short', () => ({ sasDuration: '1m' }), /sasDuration.*too short/],
+      ['SAS lifetime too long', () => ({ sasDuration: '30d' }), /sasDuration.*too long/],
+      [
+        'a URL carrying its own SAS',
+        () => ({ sourceBlobUrl: `${sourceUrl}?sv=2024&sig=abc` }),
+        /sourceBlobUrl.*without a SAS/,
+      ],
+      ['source equals target', () => ({ targetBlobUrl: sourceUrl }), /targetBlobUrl.*source blob itself/],
+    ];
+    for (const [what, overrides, message] of cases) {
+      it(what, async () => {
+        const result = await run({ targetBlobUrl: urlOf(1, 'vhds/never.vhd'), ...overrides() });
+        assert.equal(result.result, 'Failed', describeRun(result));
+        assert.match(result.resultMessage ?? '', message);
+        assert.equal(await keyClient(1, 'vhds/never.vhd').exists(), false);
       });
     }
   });
