@@ -1,6 +1,7 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { auxiliaryAuthenticationHeaderPolicy } from '@azure/core-rest-pipeline';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
+import { createStorageManagement, type StorageManagementContext } from '@azure/arm-storage/api';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { EventGridManagementClient } from '@azure/arm-eventgrid';
 import type { AzureContext } from './context';
@@ -83,4 +84,12 @@ export function eventGridClient(
   subscriptionId = ctx.subscriptionId,
 ): EventGridManagementClient {
   return new EventGridManagementClient(ctx.credential, subscriptionId, legacyClientOptions(ctx));
+}
+
+/** Storage accounts through ARM (modular client: only the operations used are bundled), same pipeline settings. */
+export function storageManagement(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): StorageManagementContext {
+  return createStorageManagement(ctx.credential, subscriptionId, armClientOptions(ctx));
 }

@@ -123,7 +123,7 @@ async function vhdBlob(run: TaskRunContext): Promise<void> {
     overwrite: readBoolean('overwrite'),
   });
   const { ctx, expired } = withDeadline(await run.connect(), timeoutSeconds);
-  const access = await storageAccess(ctx, request, run.secret);
+  const access = await storageAccess(ctx, request, run.secret, readList('targetSubscriptionId'));
   const copying = run.progress('Copying VHD blob');
   const result = await copyVhdBlob(ctx, request, access, {
     cleanup: run.cleanup,

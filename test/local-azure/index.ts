@@ -15,6 +15,7 @@ import { virtualMachines } from './arm/providers/virtualMachines';
 import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { imagesProvider } from './arm/providers/images';
+import { storageAccountResource, storageAccountsProvider } from './arm/providers/storageAccounts';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startBlobFaultProxy, type BlobFaultProxy } from './blobFaultProxy';
 import { makeSelfSignedCertificate } from './certs';
@@ -257,6 +258,30 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     diskBlobs = disks.blobs;
   }
   arm.register(imagesProvider(diskBlobs));
+  if (blob) {
+    const azurite = blob;
+    arm.register(storageAccountsProvider((name) => azurite.accounts.find((a) => a.name === name)?.key));
+    for (const account of storageAccounts(azurite)) {
+      const group = account.id.slice(0, account.id.toLowerCase().indexOf('/providers/'));
+      arm.store.put({
+        id: group,
+        name: 'rg-storage',
+        type: 'Microsoft.Resources/resourceGroups',
+        location: 'westeurope',
+        properties: { provisioningState: 'Succeeded' },
+        preexisting: true,
+      });
+      arm.store.put(
+        storageAccountResource({
+          ...account,
+          blobEndpoint: blobFront
+            ? blobFront.url(`${azurite.blobEndpoint(account.name)}/`).replace(/\/$/, '')
+            : azurite.blobEndpoint(account.name),
+          location: 'westeurope',
+        }),
+      );
+    }
+  }
   const preexisting = new Set<string>();
 
   const local: LocalAzure = {

@@ -11,7 +11,7 @@ import type { ComputeManagementClient } from '@azure/arm-compute';
 import { computeClient, storageClientOptions } from '../../shared/azure/clients';
 import { buildFixedFooter } from '../../shared/vhd/footer';
 import { localContext, serviceConnectionEnv } from '../harness/connections';
-import { describeRun, runTask } from '../harness/runTask';
+import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 
 const MIB = 1024 * 1024;
@@ -596,8 +596,49 @@ describe('CopyImage task, VHD blob → VHD blob (harness + local Azure, Azurite 
     assert.match(again.summaries[0].content, /unchanged \(copied earlier\)/);
   });
 
+  it('with sasType accountKey reads both keys through ARM, masks them, and revokes its SAS at the end', async () => {
+    const result = await run({
+      sasType: 'accountKey',
+      targetBlobUrl: urlOf(1, 'vhds/golden-keyed.vhd'),
+      targetSubscriptionId: azure.secondSubscriptionId,
+    });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    for (const i of [0, 1]) {
+      assert.ok(result.secrets.includes(account(i).key), `the key of ${account(i).name} is a secret`);
+      assert.equal(leakedSecrets(result, [account(i).key]).length, 0);
+    }
+    const copy = keyClient(1, 'vhds/golden-keyed.vhd');
+    assert.ok((await copy.downloadToBuffer(0, SIZE)).equals(content), 'same bytes');
+    // The SAS hung on a stored access policy of its own, which is gone: the SAS no longer reads.
+    const sas = result.secrets.find((s) => s.includes('si=vm-image-lifecycle-') && s.startsWith('https://'));
+    assert.ok(sas, describeRun(result));
+    const policies = await new ContainerClient(
+      `${azure.blob!.blobEndpoint(account(0).name)}/vhds`,
+      new StorageSharedKeyCredential(account(0).name, account(0).key),
+      storageClientOptions(localContext(azure)),
+    ).getAccessPolicy();
+    assert.deepEqual(
+      policies.signedIdentifiers.map((p) => p.id),
+      [],
+    );
+    const after = await new BlobClient(
+      sas,
+      new AnonymousCredential(),
+      storageClientOptions(localContext(azure)),
+    )
+      .getProperties()
+      .catch((e: unknown) => e as { statusCode?: number });
+    assert.equal((after as { statusCode?: number }).statusCode, 403, 'the SAS is revoked');
+    assert.match(result.summaries[0].content, /accountKey SAS, revoked at the end/);
+  });
+
   describe('bad input: a clear error naming the input, no blob made', () => {
     const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        'an account key of an account outside the connection’s subscriptions',
+        () => ({ sasType: 'accountKey' }),
+        /targetBlobUrl.*storage account 'imagestore2' is not in subscription/,
+      ],
       [
         'a block blob where a page blob is needed',
         () => ({ sourceBlobUrl: urlOf(0, 'vhds/notes.txt') }),
