@@ -2,6 +2,7 @@ import type { GalleryImage, GalleryImageVersion } from '@azure/arm-compute';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { getIfExists } from '../azure/armLookup';
 import { computeClient } from '../azure/clients';
+import type { CleanupStack } from '../azure/cleanup';
 import type { AzureContext } from '../azure/context';
 import { normalizeRegion, regionKey } from '../azure/regions';
 import { expectResourceType, formatResourceId, sameResourceId, type ResourceId } from '../azure/resourceId';
@@ -104,7 +105,7 @@ export async function copyGalleryVersion(
   sourceCtx: AzureContext,
   targetCtx: AzureContext,
   request: GalleryCopyRequest,
-  hooks: { onProgress?: (target: number, percent: number) => void } = {},
+  hooks: { cleanup?: CleanupStack; onProgress?: (target: number, percent: number) => void } = {},
 ): Promise<{ source: GalleryCopySource; outcomes: TargetOutcome<PublishVersionResult>[] }> {
   const source = await readSource(sourceCtx, request.source);
   const definitionName = request.imageDefinition || source.definition.name!;
@@ -195,7 +196,7 @@ export async function copyGalleryVersion(
             onProgress: (p) => hooks.onProgress?.(index, p),
           },
         },
-        sourceCtx,
+        { sourceCtx, cleanup: hooks.cleanup },
       ).catch((e: unknown) => {
         throw asCopyError(e, definitionName);
       });

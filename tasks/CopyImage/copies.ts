@@ -96,6 +96,7 @@ async function galleryVersion(run: TaskRunContext): Promise<void> {
   const progress = run.progress('Copying gallery version');
   const percents: number[] = [];
   const { source: read, outcomes } = await copyGalleryVersion(source.ctx, ctx, request, {
+    cleanup: run.cleanup,
     onProgress: (index, percent) => {
       percents[index] = percent;
       const all = percents.filter((p) => p !== undefined);

@@ -435,6 +435,42 @@ describe('CopyImage task, gallery image version → another gallery (harness + l
     assert.match(again.summaries[0].content, /\| unchanged \|/);
   });
 
+  it('a region failing to replicate fails the task and deletes the version it made (the gallery stays for a re-run)', async () => {
+    azure.replication.failingRegions.set('northeurope', 'Replication failed: InternalError (injected).');
+    const result = await run({ targetLocation: 'westeurope, northeurope', targetVersion: '1.4.1' });
+    azure.replication.failingRegions.clear();
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.stdout, /northeurope.*InternalError \(injected\)/);
+    const versions = azure.audit().filter((r) => /\/versions\/1\.4\.1$/.test(r.id));
+    assert.deepEqual(versions, [], 'the half-replicated version is gone');
+  });
+
+  it('a cancellation while the copy replicates deletes the version it made', async () => {
+    azure.replication.regionMs = 3_000;
+    const result = await runTask('CopyImage', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        copyType: 'galleryVersion',
+        sourceImageId: sourceVersion,
+        targetSubscriptionId: azure.secondSubscriptionId,
+        targetResourceGroupName: 'rg-shared',
+        targetGalleryName: 'shared_gallery',
+        targetVersion: '1.4.2',
+      },
+      env: env(),
+      cancelOnOutput: /Version 1\.4\.2 accepted by Azure/,
+    });
+    azure.replication.regionMs = 60;
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /cancelled/);
+    for (let i = 0; i < 50 && azure.audit().some((r) => /\/versions\/1\.4\.2$/.test(r.id)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      azure.audit().filter((r) => /\/versions\/1\.4\.2$/.test(r.id)),
+      [],
+    );
+  });
+
   it('copies into another tenant with the target tenant’s connection and the auxiliary token', async () => {
     const result = await run(
       {
@@ -630,6 +666,28 @@ describe('CopyImage task, VHD blob → VHD blob (harness + local Azure, Azurite 
       .catch((e: unknown) => e as { statusCode?: number });
     assert.equal((after as { statusCode?: number }).statusCode, 403, 'the SAS is revoked');
     assert.match(result.summaries[0].content, /accountKey SAS, revoked at the end/);
+  });
+
+  it('a copy the storage service fails leaves no blob and no grant behind', async () => {
+    azure.blobFront!.add({ method: 'PUT', match: /golden-fail\.vhd/, fault: 'serverError', count: 10 });
+    const result = await run({
+      sasType: 'accountKey',
+      targetBlobUrl: urlOf(1, 'vhds/golden-fail.vhd'),
+      targetSubscriptionId: azure.secondSubscriptionId,
+    });
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /starting the copy .* failed/);
+    assert.equal(await keyClient(1, 'vhds/golden-fail.vhd').exists(), false);
+    const policies = await new ContainerClient(
+      `${azure.blob!.blobEndpoint(account(0).name)}/vhds`,
+      new StorageSharedKeyCredential(account(0).name, account(0).key),
+      storageClientOptions(localContext(azure)),
+    ).getAccessPolicy();
+    assert.deepEqual(
+      policies.signedIdentifiers.map((p) => p.id),
+      [],
+      'the stored access policy of the grant is gone',
+    );
   });
 
   describe('bad input: a clear error naming the input, no blob made', () => {

@@ -1,6 +1,7 @@
 import type { GalleryImageVersion } from '@azure/arm-compute';
 import { getIfExists } from '../../azure/armLookup';
 import { computeClient, lroOptions } from '../../azure/clients';
+import type { CleanupStack } from '../../azure/cleanup';
 import type { AzureContext } from '../../azure/context';
 import { step } from '../../azure/errors';
 import { sameResourceId } from '../../azure/resourceId';
@@ -108,9 +109,17 @@ function sameSource(v: GalleryImageVersion, source: VersionSource): boolean {
 export async function publishVersion(
   ctx: AzureContext,
   options: PublishVersionOptions,
-  /** Reads the source where the target's connection cannot (another tenant); default: `ctx`. */
-  sourceCtx: AzureContext = ctx,
+  extras: {
+    /** Reads the source where the target's connection cannot (another tenant); default: `ctx`. */
+    sourceCtx?: AzureContext;
+    /**
+     * Given, a version this call makes is deleted again when the run fails or is cancelled before its replication
+     * is awaited (a copy leaves nothing half made); ShareToGallery keeps a failed version to show the failure.
+     */
+    cleanup?: CleanupStack;
+  } = {},
 ): Promise<PublishVersionResult> {
+  const sourceCtx = extras.sourceCtx ?? ctx;
   const d = options.definition;
   const client = computeClient(ctx);
   const source = await resolveVersionSource(sourceCtx, options.source, options.sourceStorageAccountId);
@@ -193,6 +202,7 @@ export async function publishVersion(
       ctx.abortSignal,
     );
   }
+  let dropUnfinished: (() => void) | undefined;
   if (action !== 'unchanged') {
     const regions = withHomeRegion(options.targetRegions, d.location);
     const body: GalleryImageVersion = {
@@ -227,6 +237,14 @@ export async function publishVersion(
       lroOptions(ctx),
     );
     // Azure has accepted the version once the PUT is answered; replication runs on (for hours, if need be).
+    dropUnfinished = extras.cleanup?.defer(`gallery image version ${version} (not finished)`, (signal) =>
+      client.galleryImageVersions
+        .delete(d.resourceGroup, d.gallery, d.imageDefinition, version, {
+          ...lroOptions(ctx),
+          abortSignal: signal,
+        })
+        .then(() => undefined),
+    );
     await step(
       `publishing version ${version} of '${d.imageDefinition}'`,
       () => poller.submitted(),
@@ -245,6 +263,7 @@ export async function publishVersion(
         onProgress: (p) => options.wait?.onProgress?.(p),
       })
     : await readReplication(ctx, ref);
+  dropUnfinished?.();
   return {
     definition,
     versionId: state.version.id!,
