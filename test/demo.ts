@@ -114,6 +114,49 @@ async function main(): Promise<void> {
       'ShareToGallery resolve: the version VMs get as latest in eastus',
       await runTask('ShareToGallery', { inputs: { ...gallery, mode: 'resolve', regions: 'eastus' }, env }),
     );
+    // Disaster recovery and other teams: the image copied to another subscription and region, server-side.
+    azure.resourceGroup('rg-images-dr', 'northeurope', azure.secondSubscriptionId);
+    azure.resourceGroup('rg-shared-images', 'westeurope', azure.secondSubscriptionId);
+    const managed = await runTask('ConvertDisk', {
+      inputs: {
+        ConnectedServiceName: 'demo',
+        conversion: 'toImage',
+        sourceId: disk.variables.resourceId?.value ?? '',
+        osState: 'Generalized',
+        resourceGroupName: 'rg-images',
+        targetName: 'ubuntu-24-04-hardened',
+      },
+      env,
+    });
+    show('ConvertDisk: snapshot -> managed image', managed);
+    show(
+      'CopyImage image: the managed image copied to another subscription and region (incremental snapshot, CopyStart)',
+      await runTask('CopyImage', {
+        inputs: {
+          ConnectedServiceName: 'demo',
+          copyType: 'image',
+          sourceImageId: managed.variables.resourceId?.value ?? '',
+          targetSubscriptionId: azure.secondSubscriptionId,
+          targetResourceGroupName: 'rg-images-dr',
+          targetLocation: 'northeurope',
+        },
+        env,
+      }),
+    );
+    show(
+      'CopyImage galleryVersion: version 1.4.0 published into a gallery of the consumers subscription',
+      await runTask('CopyImage', {
+        inputs: {
+          ConnectedServiceName: 'demo',
+          copyType: 'galleryVersion',
+          sourceImageId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp_images/images/ubuntu-24-04-hardened/versions/1.4.0`,
+          targetSubscriptionId: azure.secondSubscriptionId,
+          targetResourceGroupName: 'rg-shared-images',
+          targetGalleryName: 'consumer_images',
+        },
+        env,
+      }),
+    );
     // The consumers' side, as another team would have it: a custom topic for CloudEvents and a webhook.
     const webhook = await startWebhook(azure.serverTls);
     const ctx = localContext(azure);

@@ -106,6 +106,9 @@ export async function copyManagedImage(
   });
   const plans: Plan[] = [];
   for (const target of targets) plans.push(await planTarget(ctx, source, target, request.overwrite));
+  ctx.logger.info(
+    `Copying ${source.kind === 'managedImage' ? 'managed image' : 'snapshot'} ${source.id} (${source.osType}, ${source.osState}, Hyper-V ${source.hyperVGeneration}, ${source.disks.length} disk(s), ${source.location}) to ${targets.length} target(s), ${request.maxParallel} at a time`,
+  );
   const outcomes = await forEachTarget(
     targets,
     request.maxParallel,
@@ -240,11 +243,15 @@ async function copyToTarget(
     throw new Error(`the copy ${image.id} differs from its source: ${differences.join('; ')}`);
   }
   unverified?.();
+  ctx.logger.info(
+    `${describeDestination(target)}: image ${image.id} made and checked (generation, OS type and state, LUNs, tags)`,
+  );
   const cleanedUp = await step(
     'removing the temporary disks and snapshots',
     () => temporaries.removeAll(),
     ctx.abortSignal,
   );
+  ctx.logger.info(`${target.name}: removed ${cleanedUp.join(', ') || 'no temporaries'}`);
   onProgress(100);
   return { imageId: image.id, copied: prepared.map((p) => p.copied), crossRegion, cleanedUp };
 }
@@ -298,6 +305,7 @@ async function prepareDisk(
   ): Promise<string> => {
     const reused = await leftover(kind, name);
     if (reused) return reused;
+    ctx.logger.info(`${target.name}: ${label}: ${description}`);
     const made = await temporaries.create(
       description,
       kind === 'disk' ? removeDisk(name) : removeSnapshot(name),
