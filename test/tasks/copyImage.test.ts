@@ -183,6 +183,45 @@ describe('CopyImage task, managed image → managed image (bundle through the ha
     assert.deepEqual(writes.slice(writesBefore), [], 'a re-run writes nothing');
   });
 
+  it('reuses a temporary disk a killed run left behind, and removes it at the end', async () => {
+    // What a run killed after its first step leaves: the OS disk made from the image, tagged with its source.
+    await client.disks.createOrUpdate(
+      'rg-copies',
+      'golden-again-copy-os-disk',
+      {
+        location: 'westeurope',
+        creationData: { createOption: 'FromImage', imageReference: { id: sourceId } },
+        tags: { copiedFrom: sourceId },
+      },
+      lro,
+    );
+    const result = await run({ targetImageName: 'golden-again' });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    assert.match(result.stdout, /Reusing the disk 'golden-again-copy-os-disk' left by an earlier run/);
+    assert.deepEqual(leftovers(), []);
+    assert.ok((await bytesOfImage(result.variables.imageId.value)).equals(osBytes));
+  });
+
+  it('with overwrite replaces an image that was made from something else', async () => {
+    const other = await uploadedDisk('other-os', dataBytes, { osType: 'Linux', hyperVGeneration: 'V2' });
+    await client.images.createOrUpdate(
+      'rg-copies',
+      'replace-me',
+      {
+        location: 'westeurope',
+        hyperVGeneration: 'V2',
+        storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: other } } },
+      },
+      lro,
+    );
+    await client.disks.delete('rg-src', 'other-os', lro);
+    const result = await run({ targetImageName: 'replace-me', overwrite: 'true' });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    assert.match(result.summaries[0].content, /\| replaced \|/);
+    assert.equal((await client.images.get('rg-copies', 'replace-me')).tags?.copiedFrom, sourceId);
+    assert.ok((await bytesOfImage(result.variables.imageId.value, 2)).equals(dataBytes));
+  });
+
   it('copies to two regions of another subscription in parallel through CopyStart snapshots, with progress', async () => {
     const result = await run({
       targetSubscriptionId: azure.secondSubscriptionId,
