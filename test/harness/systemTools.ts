@@ -3,6 +3,10 @@ import { execFileSync } from 'node:child_process';
 /** The system tools some suites need, with the Debian package that brings each (installed by .ci/run). */
 export const SYSTEM_TOOLS = {
   'qemu-img': { versionArgs: ['--version'], debianPackage: 'qemu-utils' },
+  // The local VM: QEMU, the host's kernel and initrd it boots, and the busybox test images run as their userland.
+  'qemu-system-x86_64': { versionArgs: ['--version'], debianPackage: 'qemu-system-x86' },
+  busybox: { versionArgs: ['--help'], debianPackage: 'busybox-static' },
+  'linux-kernel': { versionArgs: [], debianPackage: 'linux-image-amd64' },
 } as const;
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 
@@ -26,7 +30,10 @@ export function installHint(tool: SystemTool): string {
  */
 export function requireTool(suite: Mocha.Context, tool: SystemTool): void {
   try {
-    execFileSync(tool, [...SYSTEM_TOOLS[tool].versionArgs], { stdio: 'ignore' });
+    // The kernel is a file, not a program: a local VM boots the newest /boot/vmlinuz-* with its initrd.
+    if (tool === 'linux-kernel')
+      execFileSync('sh', ['-c', 'ls /boot/vmlinuz-* /boot/initrd.img-*'], { stdio: 'ignore' });
+    else execFileSync(tool, [...SYSTEM_TOOLS[tool].versionArgs], { stdio: 'ignore' });
   } catch {
     const reason = `${tool} is not installed: ${installHint(tool)}`;
     if (process.env.CI) throw new Error(`${reason}; CI must have it: check .ci/run`);
