@@ -90,7 +90,9 @@ export function makeTestImage(
     const target = path.join(root, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const { content, mode } = typeof spec === 'string' ? { content: spec, mode: 0o644 } : spec;
-    fs.writeFileSync(target, content, { mode: mode ?? 0o644 });
+    fs.writeFileSync(target, content);
+    // chmod, not the write's mode: that one is cut by the umask, and a test may want 0666 on purpose.
+    fs.chmodSync(target, mode ?? 0o644);
   }
   const sizeBytes = (options.sizeMiB ?? 64) * 1024 * 1024;
   const raw = path.join(workDir, `${name}.raw`);
