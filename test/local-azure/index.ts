@@ -11,10 +11,14 @@ import { LocalEventGrid } from './eventgrid/localEventGrid';
 import { eventGridProviders } from './eventgrid/provider';
 import { FaultInjector } from './arm/faults';
 import { galleryVersionsProvider, type ReplicationControl } from './arm/providers/galleryVersions';
-import { virtualMachines } from './arm/providers/virtualMachines';
+import { virtualMachinesProvider } from './arm/providers/virtualMachines';
+import { runCommandsProvider } from './arm/providers/runCommands';
+import { resourceSkus } from './arm/providers/vmSizes';
+import { VmHost } from './vm/vmHost';
 import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { imagesProvider } from './arm/providers/images';
+import { networkProviders } from './arm/providers/network';
 import { storageAccountResource, storageAccountsProvider } from './arm/providers/storageAccounts';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startBlobFaultProxy, type BlobFaultProxy } from './blobFaultProxy';
@@ -154,8 +158,9 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     regionMs: options.replicationRegionMs ?? 60,
     failingRegions: new Map(),
   };
-  arm.register(galleryVersionsProvider(replication, REGION_NAMES));
-  arm.register(virtualMachines);
+  arm.register(galleryVersionsProvider(replication, REGION_NAMES, () => diskBlobs));
+  arm.register(resourceSkus);
+  for (const spec of networkProviders(arm.store)) arm.register(spec);
   // Assigned once Azurite is up (below); the Event Grid delivery targets above read it when they deliver.
   // eslint-disable-next-line prefer-const
   let blob: AzuriteInstance | undefined;
@@ -258,6 +263,14 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     diskBlobs = disks.blobs;
   }
   arm.register(imagesProvider(diskBlobs));
+  // VMs boot for real when Azurite holds their disks; without it they exist only as fixtures a test places.
+  const vmHost = blob && diskBlobs ? new VmHost(diskBlobs, path.join(dir, 'vms')) : undefined;
+  arm.register(
+    virtualMachinesProvider(
+      blob && diskBlobs && vmHost ? { blobs: diskBlobs, azurite: blob, host: vmHost } : undefined,
+    ),
+  );
+  arm.register(runCommandsProvider(vmHost));
   if (blob) {
     const azurite = blob;
     arm.register(storageAccountsProvider((name) => azurite.accounts.find((a) => a.name === name)?.key));
@@ -359,6 +372,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       // Keep-alive sockets of SDK clients would hold close() open.
       server.closeAllConnections();
       imds.closeAllConnections();
+      await vmHost?.stopAll();
       await Promise.all(diskBlobs?.pending ?? []);
       await Promise.all([closed, blob?.stop(), blobFront?.stop()]);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -299,7 +299,9 @@ export class ArmRouter {
       }
       if (p.rest.length === 1 && req.method === 'GET') {
         const type = `${p.provider}/${p.rest[0]}`;
-        if (!this.typeSpec(type)) throw armErrors.noProvider(type);
+        const listed = this.typeSpec(type);
+        if (!listed) throw armErrors.noProvider(type);
+        if (listed.subscriptionList) return { status: 200, body: { value: listed.subscriptionList() } };
         const prefix = `/subscriptions/${subId}/`.toLowerCase();
         return this.list(
           this.store
@@ -417,7 +419,12 @@ export class ArmRouter {
       types.push(rest[i]);
       if (rest[i + 1] !== undefined) names.push(rest[i + 1]);
     }
-    const isAction = rest.length % 2 === 1 && req.method === 'POST';
+    // A read-only sub-resource such as `virtualMachines/{vm}/instanceView`: the parent type answers it.
+    const viewName = rest.length % 2 === 1 && req.method === 'GET' ? rest[rest.length - 1] : undefined;
+    const viewOf = viewName
+      ? this.typeSpec([provider, ...types.slice(0, -1)].join('/'))?.views?.[viewName]
+      : undefined;
+    const isAction = rest.length % 2 === 1 && (req.method === 'POST' || viewOf !== undefined);
     const resourceTypes = isAction ? types.slice(0, -1) : types;
     const type = [provider, ...resourceTypes].join('/');
     const spec = this.typeSpec(type);
@@ -453,6 +460,10 @@ export class ArmRouter {
     const id = idOf(resourceTypes.length);
     const name = names[resourceTypes.length - 1];
     const existing = this.store.get(id);
+    if (isAction && viewOf) {
+      if (!existing) throw armErrors.notFound(type, name, rg);
+      return { status: 200, body: viewOf(existing, req.url.searchParams) };
+    }
     if (isAction) {
       const actionName = rest[rest.length - 1];
       const action = spec.actions?.[actionName];
@@ -586,6 +597,7 @@ export class ArmRouter {
         Date.now() +
         (slow?.delayMs ?? timing?.durationMs ?? spec.operationMs ?? this.options.operationDelayMs),
       advance: timing?.advance,
+      until: timing?.until,
       error: failure
         ? (failure.error ?? { code: 'InternalOperationError', message: 'The operation failed.' })
         : timing?.error,

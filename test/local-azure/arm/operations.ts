@@ -19,6 +19,8 @@ export interface Operation {
   fail?: () => void;
   /** Optional progress hook for long work (replication that advances region by region). */
   advance?: (now: number) => void;
+  /** Work that ends when it ends (a VM booting): the operation waits for it as well as for `finishAt`. */
+  until?: () => { done: boolean; error?: { code: string; message: string } };
 }
 
 /**
@@ -50,6 +52,9 @@ export class OperationEngine {
       if (op.status !== 'InProgress') continue;
       op.advance?.(now);
       if (now < op.finishAt) continue;
+      const work = op.until?.();
+      if (work && !work.done) continue;
+      if (work?.error) op.error = work.error;
       op.endTime = new Date().toISOString();
       if (op.error) {
         op.status = 'Failed';

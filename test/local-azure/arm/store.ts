@@ -10,6 +10,8 @@ export interface StoredResource {
   extra?: Record<string, unknown>;
   /** Resources made by the local Azure itself (pre-created groups); audit can leave them out. */
   preexisting?: boolean;
+  /** The local Azure's own bookkeeping (where bytes live, a running VM): never part of an answer. */
+  internal?: Record<string, unknown>;
 }
 
 export function resourceBody(r: StoredResource): Record<string, unknown> {

@@ -38,6 +38,8 @@ export interface DiskBlobs {
   container(disk: StoredResource): ContainerClient;
   /** The container of bytes kept under a unique id (a disk's, a snapshot's, or a managed image's own disk). */
   containerFor(uniqueId: string): ContainerClient;
+  /** A blob's URL as handed out (through the counting front when there is one). */
+  publicUrl(container: string, blob: string): string;
   blobUrl(disk: StoredResource): string;
   pending: Promise<unknown>[];
 }
@@ -58,6 +60,7 @@ export function diskBlobs(
     container: (disk) => service.getContainerClient(containerName(disk)),
     containerFor: (uniqueId) => service.getContainerClient(named(uniqueId)),
     blobUrl: (disk) => `${publicEndpoint(account.name)}/${containerName(disk)}/abcd`,
+    publicUrl: (container, blobName) => `${publicEndpoint(account.name)}/${container}/${blobName}`,
     pending: [],
   };
 }
@@ -157,12 +160,21 @@ export async function copyBytes(blobs: DiskBlobs, fromId: string, toId: string):
  * imageReference.lun. The image must be in the disk's region. Gallery image versions come with issue 10's VMs.
  */
 function imageSource(store: ResourceStore, creation: Props, location: string): StoredResource {
-  if (creation.galleryImageReference) {
-    throw new ArmError(
-      501,
-      'NotImplementedInLocalAzure',
-      'The local Azure makes disks FromImage of managed images only, not of gallery image versions (creationData.galleryImageReference).',
-    );
+  const gallery = (creation.galleryImageReference as { id?: string } | undefined)?.id;
+  if (gallery) {
+    const version = store.get(gallery);
+    if (!version || version.type.toLowerCase() !== 'microsoft.compute/galleries/images/versions')
+      throw new ArmError(404, 'NotFound', `The gallery image version '${gallery}' was not found.`);
+    const regions = (
+      ((version.properties.publishingProfile as Props | undefined)?.targetRegions ?? []) as { name: string }[]
+    ).map((r) => r.name.toLowerCase().replace(/\s/g, ''));
+    if (!regions.includes(location)) {
+      throw armErrors.invalidParameter(
+        `The gallery image version '${version.name}' is not replicated to '${location}'; it has replicas in '${regions.join("', '")}'.`,
+        'creationData.galleryImageReference',
+      );
+    }
+    return version;
   }
   const id = (creation.imageReference as { id?: string } | undefined)?.id;
   if (!id) {
@@ -194,8 +206,21 @@ export interface ImageDiskBytes {
   osType?: string;
 }
 
+/** The bytes a managed image or gallery image version keeps: its OS disk, and data disks by LUN. */
+export interface OwnBytes {
+  os: ImageDiskBytes;
+  data: Record<string, ImageDiskBytes>;
+}
+
 export function imageDiskBytes(image: StoredResource, lun: number | undefined): ImageDiskBytes {
-  const own = image.properties.ownBytes as { os: ImageDiskBytes; data: Record<string, ImageDiskBytes> };
+  const own = image.internal?.ownBytes as OwnBytes | undefined;
+  if (!own) {
+    throw new ArmError(
+      501,
+      'NotImplementedInLocalAzure',
+      `The local Azure holds no bytes for '${image.name}' (made from a VHD blob); it cannot make a disk from it.`,
+    );
+  }
   const bytes = lun === undefined ? own.os : own.data[String(lun)];
   if (!bytes) {
     throw armErrors.invalidParameter(
@@ -204,6 +229,45 @@ export function imageDiskBytes(image: StoredResource, lun: number | undefined): 
     );
   }
   return bytes;
+}
+
+/** The bytes a resource holds, as an image or version made from it would keep them (undefined: none here). */
+export function bytesOfSource(store: ResourceStore, source: StoredResource): OwnBytes | undefined {
+  switch (source.type.toLowerCase()) {
+    case 'microsoft.compute/images':
+    case 'microsoft.compute/galleries/images/versions':
+      return source.internal?.ownBytes as OwnBytes | undefined;
+    case 'microsoft.compute/disks':
+    case 'microsoft.compute/snapshots':
+      return {
+        os: {
+          uniqueId: String(source.properties.uniqueId),
+          sizeBytes: Number(source.properties.diskSizeBytes ?? 0),
+          osType: source.properties.osType as string | undefined,
+        },
+        data: {},
+      };
+    case 'microsoft.compute/virtualmachines': {
+      const os = (
+        source.properties.storageProfile as { osDisk?: { managedDisk?: { id?: string } } } | undefined
+      )?.osDisk?.managedDisk?.id;
+      const disk = os ? store.get(os) : undefined;
+      return disk ? bytesOfSource(store, disk) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A copy of those bytes of its own (only the data is copied), so the copy outlives its source. */
+export async function keepOwnBytes(blobs: DiskBlobs, bytes: OwnBytes): Promise<OwnBytes> {
+  const keep = async (b: ImageDiskBytes): Promise<ImageDiskBytes> => {
+    const uniqueId = randomUUID();
+    await copyBytes(blobs, b.uniqueId, uniqueId);
+    return { ...b, uniqueId };
+  };
+  const data: Record<string, ImageDiskBytes> = {};
+  for (const [lun, b] of Object.entries(bytes.data)) data[lun] = await keep(b);
+  return { os: await keep(bytes.os), data };
 }
 
 /** A storage account of the local Azure: an Azurite account placed in a subscription and resource group. */
@@ -456,7 +520,7 @@ export function disksProvider(
         }
         case 'FromImage': {
           const image = imageSource(ctx.store, creation, requiredLocation(ctx));
-          const lun = (creation.imageReference as { lun?: number }).lun;
+          const lun = ((creation.galleryImageReference ?? creation.imageReference) as { lun?: number }).lun;
           const bytes = imageDiskBytes(image, lun);
           Object.assign(properties, {
             osType: lun === undefined ? (p.osType ?? bytes.osType) : p.osType,

@@ -1,5 +1,6 @@
 import { ArmError, armErrors } from '../errors';
 import { resourceBody, type ResourceStore, type StoredResource } from '../store';
+import { bytesOfSource, keepOwnBytes, type DiskBlobs, type OwnBytes } from './disks';
 import { requiredLocation } from './location';
 import type { ResourceTypeSpec } from './types';
 
@@ -156,6 +157,8 @@ function checkName(name: string): void {
 export function galleryVersionsProvider(
   control: ReplicationControl,
   knownLocations: readonly string[],
+  /** Where disk bytes live: a version keeps its own copy of its source's, so VMs and disks can be made from it. */
+  blobs?: () => DiskBlobs | undefined,
 ): ResourceTypeSpec {
   const plans = new Map<string, RegionPlan[]>();
 
@@ -199,7 +202,7 @@ export function galleryVersionsProvider(
     type: 'Microsoft.Compute/galleries/images/versions',
     asyncCreate: true,
     asyncDelete: true,
-    write(ctx) {
+    async write(ctx) {
       checkName(ctx.name);
       const definition = ctx.parent!;
       const gallery = ctx.store.get(
@@ -373,6 +376,11 @@ export function galleryVersionsProvider(
         // UEFI settings and the security type of the version are kept as asked.
         ...(requested.securityProfile ? { securityProfile: requested.securityProfile } : {}),
       };
+      const diskBlobs = blobs?.();
+      const sourceBytes = facts.resource ? bytesOfSource(ctx.store, facts.resource) : undefined;
+      const ownBytes =
+        ctx.existing?.internal?.ownBytes ??
+        (diskBlobs && sourceBytes ? await keepOwnBytes(diskBlobs, sourceBytes) : undefined);
       return {
         id: ctx.id,
         name: ctx.name,
@@ -380,7 +388,21 @@ export function galleryVersionsProvider(
         location,
         tags: ctx.body.tags as Record<string, string> | undefined,
         properties,
+        internal: ownBytes ? { ownBytes } : undefined,
       };
+    },
+    onDeleted(resource) {
+      plans.delete(resource.id.toLowerCase());
+      const own = resource.internal?.ownBytes as OwnBytes | undefined;
+      const diskBlobs = blobs?.();
+      if (!own || !diskBlobs) return;
+      for (const b of [own.os, ...Object.values(own.data)])
+        diskBlobs.pending.push(
+          diskBlobs
+            .containerFor(b.uniqueId)
+            .deleteIfExists()
+            .catch(() => undefined),
+        );
     },
     writeOperation(resource) {
       const key = resource.id.toLowerCase();
@@ -434,9 +456,6 @@ export function galleryVersionsProvider(
           `Gallery image version '${resource.name}' is in use as the source of '${user.id}' and cannot be deleted.`,
         );
       }
-    },
-    onDeleted(resource) {
-      plans.delete(resource.id.toLowerCase());
     },
   };
 }

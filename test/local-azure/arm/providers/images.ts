@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors';
-import { resourceBody, type ResourceStore, type StoredResource } from '../store';
-import { copyBytes, refuseWhileCopying, type DiskBlobs, type ImageDiskBytes } from './disks';
+import type { ResourceStore, StoredResource } from '../store';
+import { copyBytes, refuseWhileCopying, type DiskBlobs, type ImageDiskBytes, type OwnBytes } from './disks';
 import { requiredLocation } from './location';
 import type { ResourceTypeSpec } from './types';
 
@@ -146,15 +146,12 @@ export function imagesProvider(blobs?: DiskBlobs): ResourceTypeSpec {
             zoneResilient: profile.zoneResilient === true,
           },
           hyperVGeneration: generation,
-          ownBytes,
         },
+        internal: { ownBytes },
       };
     },
     onDeleted(resource) {
-      const own = resource.properties.ownBytes as {
-        os: ImageDiskBytes;
-        data: Record<string, ImageDiskBytes>;
-      };
+      const own = resource.internal?.ownBytes as OwnBytes | undefined;
       if (!blobs || !own) return;
       for (const bytes of [own.os, ...Object.values(own.data)])
         blobs.pending.push(
@@ -163,13 +160,6 @@ export function imagesProvider(blobs?: DiskBlobs): ResourceTypeSpec {
             .deleteIfExists()
             .catch(() => undefined),
         );
-    },
-    // Where the bytes are kept is the local Azure's bookkeeping, not part of the resource.
-    present(r) {
-      const body = resourceBody(r) as { properties: Record<string, unknown> };
-      const properties = { ...body.properties };
-      delete properties.ownBytes;
-      return { ...body, properties };
     },
   };
 }

@@ -66,8 +66,17 @@ export interface ResourceTypeSpec {
   writeOperation?(
     resource: StoredResource,
     store: ResourceStore,
-  ): { durationMs: number; advance?: (now: number) => void; error?: { code: string; message: string } };
+  ): {
+    durationMs: number;
+    advance?: (now: number) => void;
+    error?: { code: string; message: string };
+    until?: () => { done: boolean; error?: { code: string; message: string } };
+  };
   present?(resource: StoredResource, query: URLSearchParams): Record<string, unknown>;
+  /** GET /subscriptions/{id}/providers/{type}: a catalogue rather than stored resources (resource SKUs). */
+  subscriptionList?(): unknown[];
+  /** GET {id}/{name}: read-only views of a resource (a VM's instanceView). */
+  views?: Record<string, (resource: StoredResource, query: URLSearchParams) => unknown>;
 }
 
 export type ArmErrorFactory = (...args: string[]) => ArmError;
