@@ -1,4 +1,5 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
 import { auxiliaryAuthenticationHeaderPolicy } from '@azure/core-rest-pipeline';
 import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createStorageManagement, type StorageManagementContext } from '@azure/arm-storage/api';
@@ -92,4 +93,12 @@ export function storageManagement(
   subscriptionId = ctx.subscriptionId,
 ): StorageManagementContext {
   return createStorageManagement(ctx.credential, subscriptionId, armClientOptions(ctx));
+}
+
+/** Virtual networks, subnets, NSGs and NICs (SmokeTestImage's temporary network), same pipeline settings. */
+export function networkClient(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): NetworkManagementClient {
+  return new NetworkManagementClient(ctx.credential, subscriptionId, armClientOptions(ctx));
 }

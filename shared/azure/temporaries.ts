@@ -34,6 +34,14 @@ export class Temporaries {
     this.items.push({ description, remove, drop: drop ?? (() => undefined) });
   }
 
+  /** Keeps everything on purpose (a VM left for debugging): off the cleanup stack, returned for the log. */
+  release(): string[] {
+    const kept = this.items.map((i) => i.description);
+    for (const item of this.items) item.drop();
+    this.items = [];
+    return kept;
+  }
+
   /** Removes everything, newest first; what cannot be removed stays on the run's stack for its final unwind. */
   async removeAll(signal: AbortSignal = new AbortController().signal): Promise<string[]> {
     const removed: string[] = [];

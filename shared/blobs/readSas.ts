@@ -48,6 +48,21 @@ export async function grantUserDelegationRead(
   blobUrl: string,
   seconds: number,
 ): Promise<ReadGrant> {
+  const { url, expiresOn } = await userDelegationUrl(ctx, input, blobUrl, seconds, 'r');
+  return { url, kind: 'userDelegation', expiresOn, revocable: false, revoke: () => Promise.resolve() };
+}
+
+/**
+ * A blob URL with a user delegation SAS of the given permissions (e.g. `racw` for a Run Command's output blob):
+ * signed with a key Azure issues to the connection's identity, so no account key is read.
+ */
+export async function userDelegationUrl(
+  ctx: AzureContext,
+  input: string,
+  blobUrl: string,
+  seconds: number,
+  permissions: string,
+): Promise<{ url: string; expiresOn: Date }> {
   const { accountName, container, blob } = parseBlobUrl(input, blobUrl);
   const service = new BlobServiceClient(
     serviceUrlOf(blobUrl, accountName),
@@ -61,7 +76,7 @@ export async function grantUserDelegationRead(
     {
       containerName: container,
       blobName: blob,
-      permissions: BlobSASPermissions.parse('r'),
+      permissions: BlobSASPermissions.parse(permissions),
       startsOn,
       expiresOn,
       protocol: SASProtocol.HttpsAndHttp,
@@ -72,13 +87,7 @@ export async function grantUserDelegationRead(
     key,
     accountName,
   ).toString();
-  return {
-    url: `${blobUrl.split('?')[0]}?${sas}`,
-    kind: 'userDelegation',
-    expiresOn,
-    revocable: false,
-    revoke: () => Promise.resolve(),
-  };
+  return { url: `${blobUrl.split('?')[0]}?${sas}`, expiresOn };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
+import { publishJUnit } from './testResults';
 import { CleanupStack } from '../azure/cleanup';
 import type { AzureContext } from '../azure/context';
 import { formatAzureError } from '../azure/errors';
@@ -37,6 +38,8 @@ export interface TaskRunContext {
   progress(label: string, minIntervalMs?: number): (percent: number, detail?: string) => void;
   /** Masks a value in every later log line (SAS URLs, generated passwords). */
   secret(value: string): void;
+  /** Publishes a JUnit file to the run's Tests tab. */
+  publishTestResults(file: string, runTitle: string): void;
   /** `Build.BuildNumber` of the run, if any. */
   buildNumber?: string;
   /** The agent's temp directory (cleaned by the agent after the job). */
@@ -88,6 +91,7 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
     output: setOutput,
     progress: createProgressReporter,
     secret: registerSecret,
+    publishTestResults: publishJUnit,
     buildNumber: tl.getVariable('Build.BuildNumber') || undefined,
     tempDirectory,
     devOps: () => (devOps ??= readDevOpsRun()),

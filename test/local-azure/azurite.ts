@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
 
 /** The key Microsoft publishes for the emulator's default account. */
 export const DEVSTORE_KEY =
@@ -17,6 +18,8 @@ export interface AzuriteInstance {
   /** The queue service of an account, when Azurite was started with it. */
   queueEndpoint?: (account: string) => string;
   accounts: { name: string; key: string }[];
+  /** Options for in-process storage clients: over HTTPS they must trust the local certificate. */
+  clientOptions: StoragePipelineOptions;
   connectionString(account: string): string;
   port: number;
   stop(): Promise<void>;
@@ -145,6 +148,10 @@ export async function startAzurite(
     port,
     blobPid: blob.pid,
     accounts,
+    // storage-blob hands options it does not declare to its core pipeline, whose tlsOptions take a CA.
+    clientOptions: (options.tls
+      ? { tlsOptions: { ca: fs.readFileSync(options.tls.certPath, 'utf8') } }
+      : {}) as StoragePipelineOptions,
     blobEndpoint,
     queueEndpoint,
     connectionString: (account) => {

@@ -270,7 +270,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
       blob && diskBlobs && vmHost ? { blobs: diskBlobs, azurite: blob, host: vmHost } : undefined,
     ),
   );
-  arm.register(runCommandsProvider(vmHost));
+  arm.register(runCommandsProvider(vmHost, blob?.clientOptions));
   if (blob) {
     const azurite = blob;
     arm.register(storageAccountsProvider((name) => azurite.accounts.find((a) => a.name === name)?.key));

@@ -20,43 +20,10 @@ import { localContext } from '../harness/connections';
 import { requireTool } from '../harness/systemTools';
 import { startLocalAzure, type LocalAzure } from './index';
 import { makeTestImage } from './vm/testImage';
+import { uploadTestImage } from './vm/uploadImage';
 
-const MIB = 1024 * 1024;
 const rg = 'rg-vms';
 const lro = { updateIntervalInMs: 100 };
-
-/** Uploads a VHD into a new disk the way direct upload works, sending only the 4 MiB chunks that hold data. */
-async function uploadDisk(
-  client: ComputeManagementClient,
-  subscriptionId: string,
-  name: string,
-  vhd: string,
-): Promise<string> {
-  const size = fs.statSync(vhd).size;
-  await client.disks.createOrUpdate(
-    rg,
-    name,
-    {
-      location: 'westeurope',
-      osType: 'Linux',
-      hyperVGeneration: 'V2',
-      creationData: { createOption: 'Upload', uploadSizeBytes: size },
-    },
-    lro,
-  );
-  const access = await client.disks.grantAccess(rg, name, { access: 'Write', durationInSeconds: 600 }, lro);
-  const page = new PageBlobClient(access.accessSAS!, new AnonymousCredential());
-  const fd = fs.openSync(vhd, 'r');
-  const chunk = Buffer.alloc(4 * MIB);
-  for (let offset = 0; offset < size; offset += chunk.length) {
-    const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, size - offset), offset);
-    const data = chunk.subarray(0, n);
-    if (data.some((b) => b !== 0)) await page.uploadPages(data, offset, n);
-  }
-  fs.closeSync(fd);
-  await client.disks.revokeAccess(rg, name, lro);
-  return `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/disks/${name}`;
-}
 
 describe('local Azure virtual machines (QEMU) and managed Run Commands', function () {
   this.timeout(180_000);
@@ -83,18 +50,11 @@ describe('local Azure virtual machines (QEMU) and managed Run Commands', functio
       ['with-agent', withAgent.vhd],
       ['without-agent', withoutAgent.vhd],
     ]) {
-      const disk = await uploadDisk(compute, azure.subscriptionId, `${name}-disk`, vhd);
-      const image = await compute.images.createOrUpdate(
-        rg,
-        name,
-        {
-          location: 'westeurope',
-          hyperVGeneration: 'V2',
-          storageProfile: { osDisk: { osType: 'Linux', osState: 'Generalized', managedDisk: { id: disk } } },
-        },
-        lro,
+      images[name] = await uploadTestImage(
+        compute,
+        { subscriptionId: azure.subscriptionId, resourceGroup: rg, name },
+        vhd,
       );
-      images[name] = image.id!;
     }
     const nsg = await network.networkSecurityGroups.createOrUpdate(
       rg,

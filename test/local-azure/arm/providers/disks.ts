@@ -53,6 +53,7 @@ export function diskBlobs(
   const service = new BlobServiceClient(
     blob.blobEndpoint(account.name),
     new StorageSharedKeyCredential(account.name, account.key),
+    blob.clientOptions,
   );
   const named = (uniqueId: string) => `md-${uniqueId.replace(/-/g, '')}`;
   const containerName = (disk: StoredResource) => named(String(disk.properties.uniqueId));
@@ -316,7 +317,7 @@ async function importBlob(
   }
   const [containerName, ...blobPath] = sourceUri.slice(blob.blobEndpoint(account.name).length + 1).split('/');
   const credential = new StorageSharedKeyCredential(account.name, account.key);
-  const source = new BlobServiceClient(blob.blobEndpoint(account.name), credential)
+  const source = new BlobServiceClient(blob.blobEndpoint(account.name), credential, blob.clientOptions)
     .getContainerClient(containerName)
     .getPageBlobClient(blobPath.join('/'));
   const props = await source.getProperties().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { AnonymousCredential, AppendBlobClient } from '@azure/storage-blob';
+import { AnonymousCredential, AppendBlobClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { VmHost } from '../../vm/vmHost';
 import { armErrors } from '../errors';
 import { resourceBody, type StoredResource } from '../store';
@@ -29,8 +29,8 @@ interface Execution {
   cancel: AbortController;
 }
 
-async function append(sasUrl: string, data: Buffer): Promise<void> {
-  const blob = new AppendBlobClient(sasUrl, new AnonymousCredential());
+async function append(sasUrl: string, data: Buffer, options: StoragePipelineOptions): Promise<void> {
+  const blob = new AppendBlobClient(sasUrl, new AnonymousCredential(), options);
   await blob.createIfNotExists();
   for (let offset = 0; offset < data.length; offset += APPEND_BLOCK) {
     const chunk = data.subarray(offset, offset + APPEND_BLOCK);
@@ -38,7 +38,10 @@ async function append(sasUrl: string, data: Buffer): Promise<void> {
   }
 }
 
-export function runCommandsProvider(host?: VmHost): ResourceTypeSpec {
+export function runCommandsProvider(
+  host?: VmHost,
+  storageOptions: StoragePipelineOptions = {},
+): ResourceTypeSpec {
   const executions = new Map<string, Execution>();
   const key = (r: StoredResource) => r.id.toLowerCase();
   const instanceView = (r: StoredResource) => {
@@ -116,8 +119,9 @@ export function runCommandsProvider(host?: VmHost): ResourceTypeSpec {
           execution.output = result.stdout.toString();
           execution.error = result.stderr.toString();
           execution.exitCode = result.exitCode;
-          if (typeof p.outputBlobUri === 'string') await append(p.outputBlobUri, result.stdout);
-          if (typeof p.errorBlobUri === 'string') await append(p.errorBlobUri, result.stderr);
+          if (typeof p.outputBlobUri === 'string')
+            await append(p.outputBlobUri, result.stdout, storageOptions);
+          if (typeof p.errorBlobUri === 'string') await append(p.errorBlobUri, result.stderr, storageOptions);
           const reason = execution.cancel.signal.reason as string | undefined;
           execution.state = execution.cancel.signal.aborted
             ? reason === 'timeout'

@@ -1,0 +1,298 @@
+// SmokeTestImage through the harness against the local Azure, on real booted images: a check passes or fails
+// because of what is in the image. Every run boots its own VM (about 10–15 s) and must leave nothing behind.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import { computeClient } from '../../shared/azure/clients';
+import { localContext, serviceConnectionEnv } from '../harness/connections';
+import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
+import { requireTool } from '../harness/systemTools';
+import { startLocalAzure, type LocalAzure } from '../local-azure/index';
+import { makeTestImage } from '../local-azure/vm/testImage';
+import { uploadTestImage } from '../local-azure/vm/uploadImage';
+
+const CONNECTION_ID = 'conn';
+const rg = 'rg-smoke';
+
+const DPKG_STATUS = 'Package: nginx\nStatus: install ok installed\nVersion: 1.24.0-2\n';
+
+const PASSING = `
+os: linux
+checks:
+  - name: nginx installed
+    package: nginx
+    version: ">= 1.24"
+  - name: web server running
+    service: httpd
+    enabled: true
+    active: true
+  - name: login banner
+    file: /etc/motd
+    mode: "0644"
+    contains: Authorized use only
+  - name: web port
+    port: 8080
+  - name: no IP forwarding
+    sysctl: net.ipv4.ip_forward
+    value: 0
+  - name: deploy user
+    user: deploy
+    groups: [sudo]
+  - name: big output is read in full
+    command: "i=0; while [ $i -lt 1500 ]; do echo line $i; i=$((i+1)); done"
+    output: "line 1499"
+`;
+
+const FAILING = `
+checks:
+  - name: nginx 2 installed
+    package: nginx
+    version: ">= 2.0"
+  - name: database port
+    port: 5432
+  - name: login banner
+    file: /etc/motd
+    contains: Authorized use only
+`;
+
+describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', function () {
+  this.timeout(240_000);
+  let azure: LocalAzure;
+  let dir: string;
+  let client: ComputeManagementClient;
+  let good: string;
+  const workDirs: string[] = [];
+  let noAgent: string;
+  const file = (name: string, content: string) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, content);
+    return p;
+  };
+
+  before(async function () {
+    requireTool(this, 'qemu-system-x86_64');
+    requireTool(this, 'busybox');
+    requireTool(this, 'linux-kernel');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smoke-task-'));
+    azure = await startLocalAzure({ blobOAuth: true });
+    azure.resourceGroup(rg);
+    client = computeClient(localContext(azure));
+    const target = { subscriptionId: azure.subscriptionId, resourceGroup: rg };
+    const goodImage = makeTestImage(dir, 'good', {
+      files: {
+        '/var/lib/dpkg/status': DPKG_STATUS,
+        '/etc/init.d/httpd': {
+          content: '#!/bin/sh\nmkdir -p /srv/www\nexec httpd -p 8080 -h /srv/www\n',
+          mode: 0o755,
+        },
+        '/etc/motd': 'Authorized use only.\n',
+        '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\ndeploy:x:1000:1000::/home/deploy:/bin/sh\n',
+        '/etc/group': 'root:x:0:\nsudo:x:27:deploy\n',
+      },
+      boot: ['/etc/init.d/httpd'],
+    });
+    good = await uploadTestImage(
+      client,
+      { ...target, name: 'good' },
+      goodImage.vhd,
+      azure.blob!.clientOptions,
+    );
+    const bare = makeTestImage(dir, 'no-agent', { agent: false });
+    noAgent = await uploadTestImage(
+      client,
+      { ...target, name: 'no-agent' },
+      bare.vhd,
+      azure.blob!.clientOptions,
+    );
+    const account = azure.blob!.accounts[0];
+    await new BlobServiceClient(
+      azure.blob!.blobEndpoint(account.name),
+      new StorageSharedKeyCredential(account.name, account.key),
+      azure.blob!.clientOptions,
+    )
+      .getContainerClient('smoke-output')
+      .create();
+  });
+  after(async () => {
+    for (const w of workDirs) fs.rmSync(w, { recursive: true, force: true });
+    await azure?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What exists beyond the fixtures (images, storage accounts): a run must leave nothing. */
+  const leftovers = () =>
+    azure
+      .audit({ created: true })
+      .filter((r) => r.type !== 'Microsoft.Compute/images' && r.type !== 'Microsoft.Storage/storageAccounts');
+  const run = (
+    inputs: Record<string, string>,
+    options: { cancelOnOutput?: RegExp; keepWorkDir?: boolean } = {},
+  ) =>
+    runTask('SmokeTestImage', {
+      inputs: {
+        ConnectedServiceName: CONNECTION_ID,
+        imageId: good,
+        resourceGroupName: rg,
+        vmSize: 'Standard_B2s',
+        outputContainerUrl: `${azure.blob!.blobEndpoint(azure.blob!.accounts[0].name)}/smoke-output`,
+        agentTimeout: '90s',
+        ...inputs,
+      },
+      env: {
+        ...serviceConnectionEnv(azure, 'federated', CONNECTION_ID),
+        VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.3',
+      },
+      timeoutMs: 200_000,
+      ...options,
+    });
+
+  it('passes a spec the image meets: JUnit published, output read in full, nothing left, the VM password never printed', async () => {
+    const result = await run({ checksPath: file('passing.yml', PASSING) }, { keepWorkDir: true });
+    workDirs.push(result.workDir!);
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    assert.equal(result.variables.passed.value, 'true');
+    const junit = fs.readFileSync(result.variables.testResultsPath.value, 'utf8');
+    assert.match(junit, /<testsuite name="SmokeTestImage" tests="7" failures="0" errors="0"/);
+    assert.ok(
+      result.commands.some((c) => c.name === 'results.publish' && c.props.type === 'JUnit'),
+      describeRun(result),
+    );
+    assert.match(result.summaries[0].content, /\| big output is read in full \| pass \|/);
+    assert.match(result.summaries[0].content, /7 of 7 passed/);
+    const password = result.secrets.find((s) => s.startsWith('Vil-'));
+    assert.ok(password, 'the generated VM password is a secret');
+    assert.deepEqual(leakedSecrets(result, [password]), []);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('fails a spec the image does not meet, naming each failing check in the task result and the JUnit file', async () => {
+    const result = await run({ checksPath: file('failing.yml', FAILING) }, { keepWorkDir: true });
+    workDirs.push(result.workDir!);
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.equal(result.variables.passed.value, 'false');
+    assert.match(result.resultMessage ?? '', /nginx 2 installed \(fail: version 1\.24\.0-2\)/);
+    assert.match(result.resultMessage ?? '', /database port \(fail: not listening\)/);
+    const junit = fs.readFileSync(result.variables.testResultsPath.value, 'utf8');
+    assert.match(junit, /tests="3" failures="2" errors="0"/);
+    assert.match(
+      junit,
+      /<testcase classname="SmokeTestImage.port" name="database port"[^>]*>\s*<failure message="expected tcp port 5432 listening; found not listening"/,
+    );
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('an image without the VM agent: the serial log is shown, the task fails, nothing is left', async () => {
+    const result = await run({
+      imageId: noAgent,
+      checksPath: file('passing2.yml', PASSING),
+      agentTimeout: '20s',
+    });
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /VM agent did not report Ready within 20 s/);
+    assert.match(
+      result.summaries[0].content,
+      /Serial log \(boot diagnostics\)[\s\S]*local-vm: (init started|boot finished)/,
+    );
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('a failure injected while the VM is created fails the task and removes the network it made', async () => {
+    azure.faults.add({
+      kind: 'failOperation',
+      method: 'PUT',
+      path: /\/virtualMachines\/smoke-[0-9a-f]+$/,
+      error: {
+        code: 'AllocationFailed',
+        message:
+          'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.',
+      },
+    });
+    const result = await run({ checksPath: file('passing3.yml', PASSING) });
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /creating VM .* failed: .*AllocationFailed/);
+    for (let i = 0; i < 50 && leftovers().length; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it('a cancellation while the checks run deletes the VM and everything else', async () => {
+    const result = await run(
+      { checksPath: file('slow.yml', 'checks:\n  - name: slow\n    command: sleep 120\n') },
+      { cancelOnOutput: /Smoke test: 60%/ },
+    );
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(result.resultMessage ?? '', /cancelled/);
+    for (let i = 0; i < 100 && leftovers().length; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(leftovers(), []);
+  });
+
+  describe('bad input: a clear error naming the input, nothing made', () => {
+    const cases: [string, () => Record<string, string>, RegExp][] = [
+      ['spec file missing', () => ({ checksPath: path.join(dir, 'nope.yml') }), /checksPath/],
+      [
+        'YAML syntax error',
+        () => ({ checksPath: file('syntax.yml', 'checks:\n  - name: a\n    port: [22\n') }),
+        /checksPath.*syntax\.yml:\d+: YAML syntax error/,
+      ],
+      [
+        'unknown check type',
+        () => ({ checksPath: file('unknown.yml', 'checks:\n  - name: a\n    registry: x\n') }),
+        /checksPath.*unknown\.yml:2: unknown check type 'registry'/,
+      ],
+      [
+        'check without a name',
+        () => ({ checksPath: file('noname.yml', 'checks:\n  - port: 22\n') }),
+        /checksPath.*the check has no name/,
+      ],
+      [
+        'image id malformed',
+        () => ({ imageId: 'not-an-id', checksPath: file('ok1.yml', PASSING) }),
+        /imageId.*not a valid Azure resource id/,
+      ],
+      [
+        'image id of the wrong type',
+        () => ({
+          imageId: good.replace('/images/good', '/disks/good'),
+          checksPath: file('ok2.yml', PASSING),
+        }),
+        /imageId.*expected a managed image or a gallery image version/,
+      ],
+      [
+        'image not in the chosen region',
+        () => ({ location: 'eastus', checksPath: file('ok3.yml', PASSING) }),
+        /location.*managed image is in westeurope/,
+      ],
+      [
+        'VM size unknown',
+        () => ({ vmSize: 'Standard_Nope1', checksPath: file('ok4.yml', PASSING) }),
+        /vmSize.*'Standard_Nope1' is not a VM size available/,
+      ],
+      [
+        'Gen2 image on a Gen1-only size',
+        () => ({ vmSize: 'Standard_A2_v2', checksPath: file('ok5.yml', PASSING) }),
+        /vmSize.*Standard_A2_v2 boots Hyper-V generation V1 only, and the image is V2/,
+      ],
+      [
+        'Windows checks for a Linux image',
+        () => ({ checksPath: file('win.yml', 'os: windows\nchecks:\n  - name: w\n    service: W32Time\n') }),
+        /checksPath.*checks are for windows.*image is Linux/,
+      ],
+      [
+        'timeout out of range',
+        () => ({ timeout: '3h', checksPath: file('ok6.yml', PASSING) }),
+        /timeout.*out of range/,
+      ],
+    ];
+    for (const [what, inputs, message] of cases) {
+      it(what, async () => {
+        const before = azure.audit().length;
+        const result = await run(inputs());
+        assert.equal(result.result, 'Failed', describeRun(result));
+        assert.match(result.resultMessage ?? '', message);
+        assert.equal(azure.audit().length, before, 'nothing was made');
+      });
+    }
+  });
+});
