@@ -7,6 +7,10 @@ import { describeRun, runTask, type TaskRun } from './harness/runTask';
 import { eventGridClient } from '../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from './harness/connections';
 import { startWebhook } from './harness/webhook';
+import { spawnSync } from 'node:child_process';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { hostKernel } from './local-azure/vm/localVm';
+import { busyboxPath, makeTestImage } from './local-azure/vm/testImage';
 
 /** A 64 MiB raw disk image with a little data scattered in it, as an image build leaves on the agent. */
 function makeRawImage(file: string): void {
@@ -21,6 +25,22 @@ function makeRawImage(file: string): void {
       mib * 1024 * 1024,
     );
   fs.closeSync(fd);
+}
+
+/** Whether this machine can run the local VM, and if not, what to install. */
+function localVmTools(): { ok: boolean; why?: string } {
+  const missing = [
+    ['qemu-system-x86_64', 'qemu-system-x86'],
+    ['mke2fs', 'e2fsprogs'],
+  ].filter(([tool]) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  if (!busyboxPath()) missing.push(['busybox', 'busybox-static']);
+  if (!hostKernel()) missing.push(['a kernel in /boot', 'linux-image-amd64']);
+  return missing.length
+    ? {
+        ok: false,
+        why: `the local VM needs ${missing.map(([t, p]) => `${t} (apt-get install ${p})`).join(', ')}`,
+      }
+    : { ok: true };
 }
 
 function show(label: string, run: TaskRun): void {
@@ -38,7 +58,11 @@ function show(label: string, run: TaskRun): void {
 
 async function main(): Promise<void> {
   console.log('Starting the local Azure (ARM, Entra ID, Azure DevOps OIDC, IMDS, Azurite)...');
-  const azure: LocalAzure = await startLocalAzure({ operationDelayMs: 200, replicationRegionMs: 700 });
+  const azure: LocalAzure = await startLocalAzure({
+    operationDelayMs: 200,
+    replicationRegionMs: 700,
+    blobOAuth: true,
+  });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vm-image-demo-'));
   try {
     azure.resourceGroup('rg-images');
@@ -46,8 +70,23 @@ async function main(): Promise<void> {
       ...serviceConnectionEnv(azure, 'federated', 'demo'),
       VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.4',
     };
-    const image = path.join(work, 'ubuntu-hardened.raw');
-    makeRawImage(image);
+    // A bootable image when this machine can run the local VM (QEMU, a kernel, busybox-static): the smoke test
+    // below then boots it for real. Otherwise a raw image with data, and the smoke test is skipped with why.
+    const vmTools = localVmTools();
+    const image = vmTools.ok
+      ? makeTestImage(work, 'ubuntu-hardened', {
+          files: {
+            '/etc/motd': 'Authorized use only. Activity is logged.\n',
+            '/etc/init.d/httpd': {
+              content: '#!/bin/sh\nmkdir -p /srv/www\nexec httpd -p 8080 -h /srv/www\n',
+              mode: 0o755,
+            },
+            '/var/lib/dpkg/status': 'Package: nginx\nStatus: install ok installed\nVersion: 1.24.0-2\n',
+          },
+          boot: ['/etc/init.d/httpd'],
+        }).raw
+      : path.join(work, 'ubuntu-hardened.raw');
+    if (!vmTools.ok) makeRawImage(image);
     show(
       'ConvertDisk (workload identity federation): raw image on the agent -> fixed VHD -> managed disk',
       await runTask('ConvertDisk', {
@@ -110,6 +149,47 @@ async function main(): Promise<void> {
       'ShareToGallery publish again with the same source: changes nothing',
       await runTask('ShareToGallery', { inputs: publish, env }),
     );
+    if (vmTools.ok) {
+      const account = azure.blob!.accounts[0];
+      await new BlobServiceClient(
+        azure.blob!.blobEndpoint(account.name),
+        new StorageSharedKeyCredential(account.name, account.key),
+        azure.blob!.clientOptions,
+      )
+        .getContainerClient('smoke-output')
+        .create();
+      const checks = path.join(work, 'smoke.yml');
+      fs.writeFileSync(
+        checks,
+        [
+          'os: linux',
+          'checks:',
+          '  - { name: nginx installed, package: nginx, version: ">= 1.24" }',
+          '  - { name: web server running, service: httpd, enabled: true, active: true }',
+          '  - { name: web port, port: 8080 }',
+          '  - { name: login banner, file: /etc/motd, contains: Authorized use only }',
+          '  - { name: no IP forwarding, sysctl: net.ipv4.ip_forward, value: 0 }',
+          '',
+        ].join('\n'),
+      );
+      show(
+        'SmokeTestImage: version 1.4.0 booted in a VM (QEMU), the checks run inside as one Run Command, everything deleted',
+        await runTask('SmokeTestImage', {
+          inputs: {
+            ConnectedServiceName: 'demo',
+            imageId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp_images/images/ubuntu-24-04-hardened/versions/1.4.0`,
+            checksPath: checks,
+            outputContainerUrl: `${azure.blob!.blobEndpoint(account.name)}/smoke-output`,
+            resourceGroupName: 'rg-images',
+            vmSize: 'Standard_D2s_v5',
+            agentTimeout: '3m',
+          },
+          env,
+        }),
+      );
+    } else {
+      console.log(`\n=== SmokeTestImage skipped: ${vmTools.why}`);
+    }
     show(
       'ShareToGallery resolve: the version VMs get as latest in eastus',
       await runTask('ShareToGallery', { inputs: { ...gallery, mode: 'resolve', regions: 'eastus' }, env }),

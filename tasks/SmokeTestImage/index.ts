@@ -16,9 +16,10 @@ import { runTask } from '../../shared/pipeline/runTask';
 import { smokeSummaryMarkdown } from './summary';
 
 void runTask('SmokeTestImage', async (run) => {
+  const image = readResourceId('imageId', { required: true });
   const checksPath = readPath('checksPath', { required: true, mustExist: true })!;
   const request = smokeTestRequest({
-    image: readResourceId('imageId', { required: true }),
+    image,
     spec: parseCheckSpec('checksPath', path.basename(checksPath), fs.readFileSync(checksPath, 'utf8')),
     outputContainerUrl: readString('outputContainerUrl', { required: true }),
     resourceGroup: readString('resourceGroupName', { required: true }),

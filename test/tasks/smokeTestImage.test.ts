@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { ComputeManagementClient } from '@azure/arm-compute';
-import { computeClient } from '../../shared/azure/clients';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { armClientOptions, computeClient } from '../../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from '../harness/connections';
 import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
 import { requireTool } from '../harness/systemTools';
@@ -122,6 +123,42 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  let galleryVersionId = '';
+  /** A version of the good image in a gallery whose definition supports Trusted Launch (made once). */
+  async function galleryVersion(): Promise<string> {
+    if (galleryVersionId) return galleryVersionId;
+    const lro = { updateIntervalInMs: 50 };
+    await client.galleries.createOrUpdate(rg, 'smoke_gallery', { location: 'westeurope' }, lro);
+    await client.galleryImages.createOrUpdate(
+      rg,
+      'smoke_gallery',
+      'web',
+      {
+        location: 'westeurope',
+        osType: 'Linux',
+        osState: 'Generalized',
+        hyperVGeneration: 'V2',
+        identifier: { publisher: 'contoso', offer: 'web', sku: 'smoke' },
+        features: [{ name: 'SecurityType', value: 'TrustedLaunchSupported' }],
+      },
+      lro,
+    );
+    const v = await client.galleryImageVersions.createOrUpdate(
+      rg,
+      'smoke_gallery',
+      'web',
+      '1.0.0',
+      {
+        location: 'westeurope',
+        publishingProfile: { targetRegions: [{ name: 'westeurope' }] },
+        storageProfile: { source: { id: good } },
+      },
+      lro,
+    );
+    galleryVersionId = v.id!;
+    return galleryVersionId;
+  }
+
   /** What exists beyond the fixtures (images, storage accounts): a run must leave nothing. */
   const leftovers = () =>
     azure
@@ -228,8 +265,56 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     assert.deepEqual(leftovers(), []);
   });
 
+  it('a gallery version whose definition supports Trusted Launch gets a Trusted Launch VM; keepVmOnFailure keeps a failed one and says what to delete', async () => {
+    const version = await galleryVersion();
+    const result = await run({
+      imageId: version,
+      checksPath: file('fail-tl.yml', FAILING),
+      keepVmOnFailure: 'true',
+    });
+    assert.equal(result.result, 'Failed', describeRun(result));
+    assert.match(
+      result.stdout,
+      /Kept for debugging \(keepVmOnFailure\), delete it when done: virtual machine smoke-/,
+    );
+    assert.match(result.summaries[0].content, /Kept for debugging/);
+    const vm = azure.audit().find((r) => r.type === 'Microsoft.Compute/virtualMachines');
+    assert.ok(vm, 'the VM was kept');
+    const kept = await client.virtualMachines.get(rg, vm.id.split('/').pop()!);
+    assert.equal(kept.securityProfile?.securityType, 'TrustedLaunch');
+    assert.equal(kept.securityProfile?.uefiSettings?.secureBootEnabled, true);
+    assert.equal(kept.securityProfile?.uefiSettings?.vTpmEnabled, true);
+    // What the log says to delete, deleted by hand: then nothing is left.
+    await client.virtualMachines.delete(rg, kept.name!, { updateIntervalInMs: 50 });
+    const network = new NetworkManagementClient(
+      localContext(azure).credential,
+      azure.subscriptionId,
+      armClientOptions(localContext(azure)),
+    );
+    await network.virtualNetworks.delete(rg, `${kept.name}-vnet`, { updateIntervalInMs: 50 });
+    await network.networkSecurityGroups.delete(rg, `${kept.name}-nsg`, { updateIntervalInMs: 50 });
+    await new BlobServiceClient(
+      azure.blob!.blobEndpoint(azure.blob!.accounts[0].name),
+      new StorageSharedKeyCredential(azure.blob!.accounts[0].name, azure.blob!.accounts[0].key),
+      azure.blob!.clientOptions,
+    )
+      .getContainerClient('smoke-output')
+      .getBlobClient(`${kept.name}-stdout.log`)
+      .deleteIfExists();
+    assert.deepEqual(
+      leftovers().filter((r) => !r.type.startsWith('Microsoft.Compute/galleries')),
+      [],
+    );
+  });
+
   describe('bad input: a clear error naming the input, nothing made', () => {
+    before(() => galleryVersion());
     const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        'image version not replicated to the chosen region',
+        () => ({ location: 'eastus', checksPath: file('ok7.yml', PASSING), imageId: galleryVersionId }),
+        /location.*not replicated to eastus; it is in westeurope/,
+      ],
       ['spec file missing', () => ({ checksPath: path.join(dir, 'nope.yml') }), /checksPath/],
       [
         'YAML syntax error',

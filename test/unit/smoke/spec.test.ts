@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { junitXml } from '../../../shared/smoke/junit';
 import { linuxCheckScript, shQuote } from '../../../shared/smoke/linuxScript';
 import { parseCheckResults } from '../../../shared/smoke/results';
@@ -150,4 +152,17 @@ checks:
     assert.match(xml, /<error message="expected udp port 53 listening; found no result/);
     assert.match(xml, /<property name="image" value="\/subscriptions\/x"\/>/);
   });
+});
+
+describe('shipped example specs', () => {
+  for (const example of ['ubuntu-web.yml', 'windows-iis.yml']) {
+    it(`${example} is a valid spec and makes its script`, () => {
+      const file = path.join(__dirname, '../../../tasks/SmokeTestImage/examples', example);
+      const spec = parse(fs.readFileSync(file, 'utf8'));
+      assert.ok(spec.checks.length >= 6);
+      assert.equal(spec.baseline, true);
+      const script = spec.os === 'linux' ? linuxCheckScript(spec.checks) : windowsCheckScript(spec.checks);
+      assert.equal((script.match(/@@smoke|Write-Result \d+/g) ?? []).length > 0, true);
+    });
+  }
 });

@@ -378,9 +378,11 @@ export function galleryVersionsProvider(
       };
       const diskBlobs = blobs?.();
       const sourceBytes = facts.resource ? bytesOfSource(ctx.store, facts.resource) : undefined;
+      // A source placed as a bare fixture (a VM or disk with no bytes in Azurite) leaves the version without its
+      // own bytes: it can be published and replicated, and a VM made from it is refused with that reason.
       const ownBytes =
         ctx.existing?.internal?.ownBytes ??
-        (diskBlobs && sourceBytes ? await keepOwnBytes(diskBlobs, sourceBytes) : undefined);
+        (diskBlobs && sourceBytes ? await keepOwnBytes(diskBlobs, sourceBytes).catch(() => undefined) : undefined);
       return {
         id: ctx.id,
         name: ctx.name,

@@ -57,12 +57,12 @@ export function storageAccountsProvider(keyOf: (name: string) => string | undefi
         return {
           body: {
             keys: [
-              { keyName: 'key1', value, permissions: 'FULL', creationTime },
+              { keyName: 'key1', value, permissions: 'Full', creationTime },
               // Azurite knows one key per account; the second is shown as Azure shows it, and does not sign.
               {
                 keyName: 'key2',
                 value: Buffer.from(`${resource.name}-key2`).toString('base64'),
-                permissions: 'FULL',
+                permissions: 'Full',
                 creationTime,
               },
             ],

@@ -118,7 +118,7 @@ export function virtualMachinesProvider(deps?: VirtualMachineDeps): ResourceType
       },
       disks: [],
       bootDiagnostics: {},
-      hyperVGeneration: r.properties.hyperVGeneration,
+      hyperVGeneration: r.internal?.hyperVGeneration,
       statuses: [
         {
           code: `ProvisioningState/${String(r.properties.provisioningState).toLowerCase()}`,
@@ -310,9 +310,10 @@ export function virtualMachinesProvider(deps?: VirtualMachineDeps): ResourceType
               }
             : {}),
           diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-          hyperVGeneration: image.generation,
           timeCreated: new Date().toISOString(),
         },
+        // The VM's generation shows in its instance view only, as in Azure.
+        internal: { hyperVGeneration: image.generation },
       };
     },
     writeOperation(resource) {
