@@ -369,6 +369,7 @@ describe('CopyImage task, managed image → managed image (bundle through the ha
 
 describe('CopyImage task, gallery image version → another gallery (harness + local Azure)', function () {
   this.timeout(120_000);
+  const versionBytes = randomBytes(MIB);
   let azure: LocalAzure;
   let client: ComputeManagementClient;
   let sourceVersion: string;
@@ -396,11 +397,22 @@ describe('CopyImage task, gallery image version → another gallery (harness + l
         location: 'westeurope',
         osType: 'Linux',
         hyperVGeneration: 'V2',
-        diskSizeGB: 1,
-        creationData: { createOption: 'Empty' },
+        creationData: { createOption: 'Upload', uploadSizeBytes: 32 * MIB + 512 },
       },
       lro,
     );
+    const access = await client.disks.grantAccess(
+      'rg-src',
+      'os',
+      { access: 'Write', durationInSeconds: 600 },
+      lro,
+    );
+    await new PageBlobClient(access.accessSAS!, new AnonymousCredential()).uploadPages(
+      versionBytes,
+      4 * MIB,
+      MIB,
+    );
+    await client.disks.revokeAccess('rg-src', 'os', lro);
     const version = await client.galleryImageVersions.createOrUpdate(
       'rg-src',
       'src_gallery',
@@ -463,6 +475,29 @@ describe('CopyImage task, gallery image version → another gallery (harness + l
       'westeurope',
     ]);
     assert.equal(result.variables.imageId.value, version.id);
+    // A disk made from the copy holds the source's bytes.
+    await target.disks.createOrUpdate(
+      'rg-shared',
+      'from-copy',
+      {
+        location: 'westeurope',
+        creationData: { createOption: 'FromImage', galleryImageReference: { id: version.id } },
+      },
+      lro,
+    );
+    const read = await target.disks.grantAccess(
+      'rg-shared',
+      'from-copy',
+      { access: 'Read', durationInSeconds: 600 },
+      lro,
+    );
+    const copied = await new PageBlobClient(read.accessSAS!, new AnonymousCredential()).downloadToBuffer(
+      4 * MIB,
+      MIB,
+    );
+    await target.disks.revokeAccess('rg-shared', 'from-copy', lro);
+    await target.disks.delete('rg-shared', 'from-copy', lro);
+    assert.ok(copied.equals(versionBytes), 'the copied version holds the source bytes');
     assert.match(result.summaries[0].content, /shared_gallery\/base\/1\.4\.0.*\| copied \|/);
 
     const writes = () =>
