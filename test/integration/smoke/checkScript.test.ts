@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LINUX_BASELINE_CHECKS } from '../../../shared/smoke/baseline';
 import { linuxCheckScript } from '../../../shared/smoke/linuxScript';
 import { parseCheckResults } from '../../../shared/smoke/results';
 import { parseCheckSpec } from '../../../shared/smoke/spec';
 import { requireTool } from '../../harness/systemTools';
 import { LocalVm } from '../../local-azure/vm/localVm';
 import { makeTestImage } from '../../local-azure/vm/testImage';
+
+const BASELINE_SCRIPT = path.join(__dirname, '../../../shared/builders/baseline/linux.sh');
 
 const SPEC = `
 os: linux
@@ -78,6 +81,7 @@ describe('the Linux check script inside booted images (local VM)', function () {
         '/etc/app/version': 'app 2.3.1\n',
         '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\ndeploy:x:1000:1000::/home/deploy:/bin/sh\n',
         '/etc/group': 'root:x:0:\nsudo:x:27:deploy\ndeploy:x:1000:\n',
+        '/etc/ssh/sshd_config': 'Port 22\nPermitRootLogin yes\n#PasswordAuthentication yes\nUsePAM yes\n',
       },
       boot: ['/etc/init.d/httpd'],
     });
@@ -112,6 +116,30 @@ describe('the Linux check script inside booted images (local VM)', function () {
     assert.equal(run.exitCode, 0);
     assert.match(results[0].actual, /installed 1\.24\.0-2/);
     assert.match(results[1].actual, /enabled=yes active=yes/);
+  });
+
+  it('the hardening baseline applied in the VM makes the baseline checks pass that failed before', async () => {
+    const checks = linuxCheckScript(LINUX_BASELINE_CHECKS);
+    const before = parseCheckResults(LINUX_BASELINE_CHECKS, (await good.run(checks)).stdout.toString());
+    assert.ok(
+      before.some((r) => r.status === 'fail'),
+      'an image without the baseline fails some baseline checks',
+    );
+    const applied = await good.run(fs.readFileSync(BASELINE_SCRIPT, 'utf8'));
+    const report = applied.stdout.toString();
+    assert.equal(applied.exitCode, 0, report + applied.stderr.toString());
+    assert.match(report, /baseline: ssh applied/);
+    assert.match(report, /baseline: sysctl applied/);
+    assert.match(report, /baseline: upgrades skipped \(no apt-get or dnf\)/, 'what does not apply says so');
+    const after = parseCheckResults(LINUX_BASELINE_CHECKS, (await good.run(checks)).stdout.toString());
+    assert.deepEqual(
+      after.filter((r) => r.status !== 'pass').map((r) => `${r.check.name}: ${r.actual}`),
+      [],
+    );
+    const config = (await good.run('cat /etc/ssh/sshd_config')).stdout.toString();
+    assert.match(config, /^PermitRootLogin no$/m);
+    assert.match(config, /^PasswordAuthentication no$/m);
+    assert.match(config, /^Ciphers chacha20-poly1305@openssh\.com,/m);
   });
 
   it('fails each check the other image does not meet, and still runs every check', async () => {
