@@ -382,7 +382,9 @@ export function galleryVersionsProvider(
       // own bytes: it can be published and replicated, and a VM made from it is refused with that reason.
       const ownBytes =
         ctx.existing?.internal?.ownBytes ??
-        (diskBlobs && sourceBytes ? await keepOwnBytes(diskBlobs, sourceBytes).catch(() => undefined) : undefined);
+        (diskBlobs && sourceBytes
+          ? await keepOwnBytes(diskBlobs, sourceBytes).catch(() => undefined)
+          : undefined);
       return {
         id: ctx.id,
         name: ctx.name,
