@@ -281,6 +281,46 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
       )
     ).id!;
   }
+  const NETWORK = '2026-01-01';
+  const networkPath = (type: string, name: string) =>
+    `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Network/${type}/${name}`;
+  async function virtualNetwork(name: string, subnet?: string, location = 'westus'): Promise<void> {
+    const existing = await send('GET', `${networkPath('virtualNetworks', name)}?api-version=${NETWORK}`);
+    const subnets = (
+      (existing.body as { properties?: { subnets?: { name: string }[] } } | undefined)?.properties?.subnets ??
+      []
+    ).map((s) => s.name);
+    if (existing.status === 200 && (!subnet || subnets.includes(subnet))) return;
+    const all = [...new Set([...subnets, ...(subnet ? [subnet] : [])])];
+    await send('PUT', `${networkPath('virtualNetworks', name)}?api-version=${NETWORK}`, {
+      location,
+      properties: {
+        addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+        subnets: all.map((n, k) => ({ name: n, properties: { addressPrefix: `10.0.${k}.0/24` } })),
+      },
+    }).then(waitFor);
+  }
+  async function networkSecurityGroup(name: string): Promise<void> {
+    await send('PUT', `${networkPath('networkSecurityGroups', name)}?api-version=${NETWORK}`, {
+      location: 'westus',
+    }).then(waitFor);
+  }
+  async function networkInterface(name: string): Promise<void> {
+    await virtualNetwork(`${name}-vnet`, 'default');
+    await send('PUT', `${networkPath('networkInterfaces', name)}?api-version=${NETWORK}`, {
+      location: 'westus',
+      properties: {
+        ipConfigurations: [
+          {
+            name: 'ipconfig1',
+            properties: {
+              subnet: { id: `${networkPath('virtualNetworks', `${name}-vnet`)}/subnets/default` },
+            },
+          },
+        ],
+      },
+    }).then(waitFor);
+  }
   async function galleryAndDefinition(gallery: string, definition?: string): Promise<void> {
     const client = computeClient(localContext(azure));
     await client.galleries.createOrUpdate(RG, gallery, { location: 'westus' }, lro);
@@ -313,6 +353,13 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
       example.operationId.startsWith('VirtualMachineRunCommands_')
     )
       return 'its VM comes from a marketplace image or carries extensions, and the local Azure boots VMs only from managed images and gallery versions (VM and Run Command traffic of the tests is checked by oav)';
+    if (
+      /^(VirtualNetworks|Subnets|NetworkInterfaces|NetworkSecurityGroups)_/.test(example.operationId) &&
+      /"delegations":\[\{|"serviceEndpoints":\[\{|serviceGateway|ipamPool|bgpCommunities|"addressPrefixes":\["[^"]*","|"serviceAssociationLinks":\[\{|"subnet":\{"properties"/i.test(
+        JSON.stringify(example),
+      )
+    )
+      return 'subnet delegations, service endpoints and gateways, IPAM pools, BGP communities and multi-prefix subnets are not modelled';
     if (example.operationId.startsWith('StorageAccounts_'))
       return "storage accounts are the Azurite accounts the local Azure starts with; the example's own account cannot be made here (StorageAccounts_List and _ListKeys traffic is checked by oav)";
     if (example.operationId.startsWith('ResourceSkus_'))
@@ -333,6 +380,7 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
     diskencryptionset: 'disk encryption sets are not modelled',
     diskencryptionsets: 'disk encryption sets are not modelled',
     storageaccounts: 'storage accounts are Azurite accounts; the example names one of its own',
+    publicipaddresses: 'public IP addresses are not modelled (a smoke-test VM never gets one)',
   };
 
   const results: { file: string; outcome: string }[] = [];
@@ -367,14 +415,14 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
         params.scope = `subscriptions/${azure.subscriptionId}`;
         params.roleDefinitionId = READER;
       }
-      const references: [string, string][] = [];
+      const references: [string, string, string][] = [];
       const rewrite = (value: Json): Json =>
         JSON.parse(
           JSON.stringify(value).replace(
             ARM_ID,
-            (_m, _provider: string, type: string, rname: string, rest = '') => {
-              references.push([type.toLowerCase(), clean(rname)]);
-              return `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/${type}/${clean(rname)}${clean(rest)}`;
+            (_m, provider: string, type: string, rname: string, rest = '') => {
+              references.push([type.toLowerCase(), clean(rname), clean(rest)]);
+              return `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/${provider}/${type}/${clean(rname)}${clean(rest)}`;
             },
           ),
         ) as Json;
@@ -387,19 +435,28 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
           ) as Json)
         : undefined;
       const body = roleRewritten === undefined ? undefined : rewrite(roleRewritten);
+      const creates = /_CreateOrUpdate$/.test(example.operationId);
       // Prerequisites: what the request references, the parents of the resource, and the resource itself when
       // the operation reads, changes or deletes it.
-      for (const [type, rname] of references) {
+      for (const [type, rname, rest] of references) {
         if (type === 'snapshots') await snapshot(rname);
         else if (type === 'disks') await disk(rname);
         else if (type === 'images') await image(rname);
+        else if (type === 'virtualnetworks')
+          await virtualNetwork(rname, /\/subnets\/([^/]+)/.exec(rest)?.[1]);
+        else if (type === 'networksecuritygroups') await networkSecurityGroup(rname);
       }
+      // Microsoft.Network: a subnet's network, and the resource a read, update or delete works on.
+      if (params.virtualNetworkName && (params.subnetName || !creates))
+        await virtualNetwork(params.virtualNetworkName, creates ? undefined : params.subnetName);
+      if (params.networkSecurityGroupName && !creates)
+        await networkSecurityGroup(params.networkSecurityGroupName);
+      if (params.networkInterfaceName && !creates) await networkInterface(params.networkInterfaceName);
       if (params.galleryName)
         await galleryAndDefinition(
           params.galleryName,
           op.template.includes('{galleryImageVersionName}') ? params.galleryImageName : undefined,
         );
-      const creates = /_CreateOrUpdate$/.test(example.operationId);
       // A list needs something to list; an update of a definition needs the definition the example describes.
       if (example.operationId === 'Galleries_ListByResourceGroup')
         await galleryAndDefinition('listed_gallery');

@@ -125,6 +125,10 @@ export function networkProviders(store: ResourceStore): ResourceTypeSpec[] {
           'addressSpace',
         );
       const space = prefixes.map((x) => parseCidr(x, 'addressSpace.addressPrefixes'));
+      // A PATCH (tags) arrives without subnets: they stay as they are.
+      if (ctx.existing && p.subnets === undefined) {
+        return { ...ctx.existing, tags: ctx.body.tags as Record<string, string> | undefined };
+      }
       const subnets = ((p.subnets ?? []) as Props[]).map((s) => {
         checkNsg(
           ctx.store,
@@ -160,6 +164,7 @@ export function networkProviders(store: ResourceStore): ResourceTypeSpec[] {
           resourceGuid: (ctx.existing?.properties.resourceGuid as string | undefined) ?? randomUUID(),
           enableDdosProtection: false,
           privateEndpointVNetPolicies: 'Disabled',
+          virtualNetworkPeerings: [],
         },
       };
     },
