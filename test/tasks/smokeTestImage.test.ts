@@ -143,6 +143,13 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
       },
       lro,
     );
+    // Azure takes no managed image as the source of a Trusted Launch capable definition: a disk of it is fine.
+    const disk = await client.disks.createOrUpdate(
+      rg,
+      'web-os',
+      { location: 'westeurope', creationData: { createOption: 'FromImage', imageReference: { id: good } } },
+      lro,
+    );
     const v = await client.galleryImageVersions.createOrUpdate(
       rg,
       'smoke_gallery',
@@ -151,7 +158,7 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
       {
         location: 'westeurope',
         publishingProfile: { targetRegions: [{ name: 'westeurope' }] },
-        storageProfile: { source: { id: good } },
+        storageProfile: { osDiskImage: { source: { id: disk.id } } },
       },
       lro,
     );
@@ -159,11 +166,17 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     return galleryVersionId;
   }
 
-  /** What exists beyond the fixtures (images, storage accounts): a run must leave nothing. */
+  /** What exists beyond the fixtures (images, the gallery version and its disk, storage accounts): a run must leave nothing. */
   const leftovers = () =>
     azure
       .audit({ created: true })
-      .filter((r) => r.type !== 'Microsoft.Compute/images' && r.type !== 'Microsoft.Storage/storageAccounts');
+      .filter(
+        (r) =>
+          r.type !== 'Microsoft.Compute/images' &&
+          r.type !== 'Microsoft.Storage/storageAccounts' &&
+          !r.type.startsWith('Microsoft.Compute/galleries') &&
+          !r.id.endsWith('/disks/web-os'),
+      );
   const run = (
     inputs: Record<string, string>,
     options: { cancelOnOutput?: RegExp; keepWorkDir?: boolean } = {},
