@@ -10,7 +10,7 @@ import { startWebhook } from './harness/webhook';
 import { spawnSync } from 'node:child_process';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { hostKernel } from './local-azure/vm/localVm';
-import { busyboxPath, makeTestImage } from './local-azure/vm/testImage';
+import { busyboxPath, makeTestImage, WEB_SERVER_IMAGE } from './harness/testImage';
 
 /** A 64 MiB raw disk image with a little data scattered in it, as an image build leaves on the agent. */
 function makeRawImage(file: string): void {
@@ -74,17 +74,7 @@ async function main(): Promise<void> {
     // below then boots it for real. Otherwise a raw image with data, and the smoke test is skipped with why.
     const vmTools = localVmTools();
     const image = vmTools.ok
-      ? makeTestImage(work, 'ubuntu-hardened', {
-          files: {
-            '/etc/motd': 'Authorized use only. Activity is logged.\n',
-            '/etc/init.d/httpd': {
-              content: '#!/bin/sh\nmkdir -p /srv/www\nexec httpd -p 8080 -h /srv/www\n',
-              mode: 0o755,
-            },
-            '/var/lib/dpkg/status': 'Package: nginx\nStatus: install ok installed\nVersion: 1.24.0-2\n',
-          },
-          boot: ['/etc/init.d/httpd'],
-        }).raw
+      ? makeTestImage(work, 'ubuntu-hardened', WEB_SERVER_IMAGE).raw
       : path.join(work, 'ubuntu-hardened.raw');
     if (!vmTools.ok) makeRawImage(image);
     show(

@@ -45,8 +45,8 @@ package_version() {
     dpkg-query -W -f='${'$'}{Status} ${'$'}{Version}' "$1" 2>/dev/null | awk '$3 == "installed" { print $4 }'
   elif [ -f /var/lib/dpkg/status ]; then
     awk -v p="$1" '/^Package: / { hit = ($2 == p); st = ""; v = "" } hit && /^Status: / { st = $4 }
-      hit && /^Version: / { v = $2 } /^$/ { if (hit && st == "installed") { print v; exit } hit = 0 }
-      END { if (hit && st == "installed") print v }' /var/lib/dpkg/status
+      hit && /^Version: / { v = $2 } /^$/ { if (hit && st == "installed") { print v; found = 1; exit } hit = 0 }
+      END { if (!found && hit && st == "installed") print v }' /var/lib/dpkg/status
   elif command -v rpm >/dev/null 2>&1; then
     rpm -q --qf '%{VERSION}-%{RELEASE}' "$1" 2>/dev/null | grep -v 'not installed'
   elif command -v apk >/dev/null 2>&1; then

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireTool } from '../harness/systemTools';
 import { LocalVm } from './vm/localVm';
-import { makeTestImage } from './vm/testImage';
+import { makeTestImage } from '../harness/testImage';
 
 describe('the local VM (QEMU booting a test image, with the local VM agent)', function () {
   this.timeout(120_000);

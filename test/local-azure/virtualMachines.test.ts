@@ -19,8 +19,8 @@ import { armClientOptions, computeClient } from '../../shared/azure/clients';
 import { localContext } from '../harness/connections';
 import { requireTool } from '../harness/systemTools';
 import { startLocalAzure, type LocalAzure } from './index';
-import { makeTestImage } from './vm/testImage';
-import { uploadTestImage } from './vm/uploadImage';
+import { makeTestImage } from '../harness/testImage';
+import { uploadTestImage } from '../harness/uploadImage';
 
 const rg = 'rg-vms';
 const lro = { updateIntervalInMs: 100 };

@@ -12,13 +12,11 @@ import { localContext, serviceConnectionEnv } from '../harness/connections';
 import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
 import { requireTool } from '../harness/systemTools';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
-import { makeTestImage } from '../local-azure/vm/testImage';
-import { uploadTestImage } from '../local-azure/vm/uploadImage';
+import { makeTestImage, WEB_SERVER_IMAGE } from '../harness/testImage';
+import { uploadTestImage } from '../harness/uploadImage';
 
 const CONNECTION_ID = 'conn';
 const rg = 'rg-smoke';
-
-const DPKG_STATUS = 'Package: nginx\nStatus: install ok installed\nVersion: 1.24.0-2\n';
 
 const PASSING = `
 os: linux
@@ -82,19 +80,7 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     azure.resourceGroup(rg);
     client = computeClient(localContext(azure));
     const target = { subscriptionId: azure.subscriptionId, resourceGroup: rg };
-    const goodImage = makeTestImage(dir, 'good', {
-      files: {
-        '/var/lib/dpkg/status': DPKG_STATUS,
-        '/etc/init.d/httpd': {
-          content: '#!/bin/sh\nmkdir -p /srv/www\nexec httpd -p 8080 -h /srv/www\n',
-          mode: 0o755,
-        },
-        '/etc/motd': 'Authorized use only.\n',
-        '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\ndeploy:x:1000:1000::/home/deploy:/bin/sh\n',
-        '/etc/group': 'root:x:0:\nsudo:x:27:deploy\n',
-      },
-      boot: ['/etc/init.d/httpd'],
-    });
+    const goodImage = makeTestImage(dir, 'good', WEB_SERVER_IMAGE);
     good = await uploadTestImage(
       client,
       { ...target, name: 'good' },

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildFixedFooter } from '../../../shared/vhd/footer';
+import { buildFixedFooter } from '../../shared/vhd/footer';
 
 /*
  * Test images for the local VM: a directory made into an ext4 file system (`mke2fs -d`, no root and no mount
@@ -18,7 +18,7 @@ export interface TestImageOptions {
   sizeMiB?: number;
 }
 
-export const AGENT_SCRIPT = path.join(__dirname, 'agent.sh');
+export const AGENT_SCRIPT = path.join(__dirname, '../local-azure/vm/agent.sh');
 const BUSYBOX = '/bin/busybox';
 
 /** The machine's busybox-static, which a test image runs as its whole userland. */
@@ -108,3 +108,25 @@ export function makeTestImage(
   fs.rmSync(root, { recursive: true, force: true });
   return { raw, vhd };
 }
+
+/**
+ * The test image of a small web server, as a build would leave it: nginx in the dpkg database, a web server
+ * started by its init script on port 8080, a login banner, a deploy user in sudo, a default sshd_config. Checks
+ * that ask for these pass on it; the same checks fail on an image without them.
+ */
+export const WEB_SERVER_IMAGE: TestImageOptions = {
+  files: {
+    '/var/lib/dpkg/status':
+      'Package: nginx\nStatus: install ok installed\nVersion: 1.24.0-2\n\nPackage: removed-tool\nStatus: deinstall ok config-files\nVersion: 9.9\n',
+    '/etc/init.d/httpd': {
+      content: '#!/bin/sh\nmkdir -p /srv/www\nexec httpd -p 8080 -h /srv/www\n',
+      mode: 0o755,
+    },
+    '/etc/motd': 'Authorized use only. Activity is logged.\n',
+    '/etc/app/version': 'app 2.3.1\n',
+    '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\ndeploy:x:1000:1000::/home/deploy:/bin/sh\n',
+    '/etc/group': 'root:x:0:\nsudo:x:27:deploy\ndeploy:x:1000:\n',
+    '/etc/ssh/sshd_config': 'Port 22\nPermitRootLogin yes\n#PasswordAuthentication yes\nUsePAM yes\n',
+  },
+  boot: ['/etc/init.d/httpd'],
+};
