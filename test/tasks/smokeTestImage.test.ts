@@ -201,6 +201,10 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     const password = result.secrets.find((s) => s.startsWith('Vil-'));
     assert.ok(password, 'the generated VM password is a secret');
     assert.deepEqual(leakedSecrets(result, [password]), []);
+    // The Run Command's output blobs were written through SAS URLs: masked too.
+    const sas = result.secrets.filter((x) => x.includes('sig='));
+    assert.equal(sas.length, 2, 'both output blob SAS URLs are secrets');
+    assert.deepEqual(leakedSecrets(result, sas), []);
     assert.deepEqual(leftovers(), []);
   });
 
