@@ -82,8 +82,7 @@ export function smokeTestRequest(request: SmokeTestRequest): SmokeTestRequest {
       'timeout',
       `${request.timeoutSeconds} s is out of range: give 1m to 90m (Run Command's own limit)`,
     );
-  const container = parseContainerUrl(request.outputContainerUrl);
-  void container;
+  checkContainerUrl(request.outputContainerUrl);
   if (!/^[A-Za-z0-9_]+$/.test(request.vmSize))
     throw new InputError('vmSize', `'${request.vmSize}' is not a VM size name`);
   return {
@@ -92,14 +91,14 @@ export function smokeTestRequest(request: SmokeTestRequest): SmokeTestRequest {
   };
 }
 
-function parseContainerUrl(url: string): { accountName: string; container: string } {
+/** A container URL (account and container, no blob, no SAS): the Run Command's output blobs go in it. */
+function checkContainerUrl(url: string): void {
   if (url.includes('?'))
     throw new InputError(
       'outputContainerUrl',
       'must be given without a SAS: the task makes short grants itself',
     );
-  const { accountName, container } = parseBlobUrl('outputContainerUrl', `${url.replace(/\/+$/, '')}/probe`);
-  return { accountName, container };
+  parseBlobUrl('outputContainerUrl', `${url.replace(/\/+$/, '')}/probe`);
 }
 
 /**
