@@ -318,6 +318,14 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
         () => ({ location: 'eastus', checksPath: file('ok7.yml', PASSING), imageId: galleryVersionId }),
         /location.*not replicated to eastus; it is in westeurope/,
       ],
+      [
+        'output container given with a SAS',
+        () => ({
+          checksPath: file('ok8.yml', PASSING),
+          outputContainerUrl: `${azure.blob!.blobEndpoint(azure.blob!.accounts[0].name)}/smoke-output?sv=1&sig=x`,
+        }),
+        /outputContainerUrl.*without a SAS/,
+      ],
       ['spec file missing', () => ({ checksPath: path.join(dir, 'nope.yml') }), /checksPath/],
       [
         'YAML syntax error',
