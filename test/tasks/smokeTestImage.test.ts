@@ -208,6 +208,38 @@ describe('SmokeTestImage task (harness + local Azure, real VMs in QEMU)', functi
     assert.deepEqual(leftovers(), []);
   });
 
+  it('on a given subnet it makes only the NIC (no network of its own), and removes it', async () => {
+    const ctx = localContext(azure);
+    const network = new NetworkManagementClient(ctx.credential, azure.subscriptionId, armClientOptions(ctx));
+    const lro = { updateIntervalInMs: 50 };
+    await network.virtualNetworks.createOrUpdate(
+      rg,
+      'corp-vnet',
+      {
+        location: 'westeurope',
+        addressSpace: { addressPrefixes: ['10.50.0.0/16'] },
+        subnets: [{ name: 'images', addressPrefix: '10.50.1.0/24' }],
+      },
+      lro,
+    );
+    const subnet = await network.subnets.get(rg, 'corp-vnet', 'images');
+    const seen = azure.requests.length;
+    const result = await run({
+      checksPath: file('subnet.yml', 'checks:\n  - { name: banner, file: /etc/motd }\n'),
+      subnetId: subnet.id!,
+    });
+    assert.equal(result.result, 'Succeeded', describeRun(result));
+    const puts = azure.requests
+      .slice(seen)
+      .filter((r) => r.method === 'PUT')
+      .map((r) => r.path.split('/providers/')[1]?.split('/')[1]);
+    assert.equal(puts.includes('virtualNetworks'), false, 'no network of its own');
+    assert.equal(puts.includes('networkSecurityGroups'), false, 'no NSG of its own');
+    assert.ok(puts.includes('networkInterfaces'));
+    await network.virtualNetworks.delete(rg, 'corp-vnet', lro);
+    assert.deepEqual(leftovers(), []);
+  });
+
   it('fails a spec the image does not meet, naming each failing check in the task result and the JUnit file', async () => {
     const result = await run({ checksPath: file('failing.yml', FAILING) }, { keepWorkDir: true });
     workDirs.push(result.workDir!);
