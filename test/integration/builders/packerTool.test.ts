@@ -64,6 +64,8 @@ describe('Packer from the tool cache (azure-pipelines-tool-lib against a local r
       process.env[k] = v;
       fs.mkdirSync(v, { recursive: true });
     }
+    // The tool library puts the cached Packer on PATH for the rest of the job; this test gives PATH back.
+    env.PATH = process.env.PATH;
     tool = await import('../../../shared/pipeline/packerTool');
   });
   after(() => {
