@@ -166,6 +166,12 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
     ListAvailableResourceSkus: 'ResourceSkus_List',
     ListAvailableResourceSkusForARegion: 'ResourceSkus_List',
     ListAvailableResourceSkusWithExtendedLocations: 'ResourceSkus_List',
+    IdentityCreate: 'UserAssignedIdentities_CreateOrUpdate',
+    IdentityDelete: 'UserAssignedIdentities_Delete',
+    GetImageTemplate: 'VirtualMachineImageTemplates_Get',
+    DeleteImageTemplate: 'VirtualMachineImageTemplates_Delete',
+    CancelImageBuild: 'VirtualMachineImageTemplates_Cancel',
+    GetRunOutput: 'VirtualMachineImageTemplates_GetRunOutput',
   };
   for (const e of examples) {
     const base = path.basename(e.file, '.json');
@@ -321,6 +327,35 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
       },
     }).then(waitFor);
   }
+  async function identity(name: string): Promise<string> {
+    const id = `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+    await send('PUT', `${id}?api-version=2024-11-30`, { location: 'westus' });
+    return id;
+  }
+  /** An image template the read, delete and run-output examples work on (from a managed image, to one). */
+  async function imageTemplate(name: string): Promise<string> {
+    const id = `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
+    await send('PUT', `${id}?api-version=2025-10-01`, {
+      location: 'westus',
+      identity: {
+        type: 'UserAssigned',
+        userAssignedIdentities: { [await identity(`${name}-identity`)]: {} },
+      },
+      properties: {
+        source: { type: 'ManagedImage', imageId: await image(`${name}-source`) },
+        customize: [{ type: 'Shell', name: 'hello', inline: ['echo hello'] }],
+        distribute: [
+          {
+            type: 'ManagedImage',
+            runOutputName: 'image_it_pir_1',
+            imageId: `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/${name}-out`,
+            location: 'westus',
+          },
+        ],
+      },
+    }).then(waitFor);
+    return id;
+  }
   async function galleryAndDefinition(gallery: string, definition?: string): Promise<void> {
     const client = computeClient(localContext(azure));
     await client.galleries.createOrUpdate(RG, gallery, { location: 'westus' }, lro);
@@ -362,6 +397,8 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
       return 'subnet delegations, service endpoints and gateways, IPAM pools, BGP communities and multi-prefix subnets are not modelled';
     if (example.operationId.startsWith('StorageAccounts_'))
       return "storage accounts are the Azurite accounts the local Azure starts with; the example's own account cannot be made here (StorageAccounts_List and _ListKeys traffic is checked by oav)";
+    if (/^VirtualMachineImageTemplates_(Run|Cancel)$/.test(example.operationId))
+      return "a run boots its source image in QEMU and needs a bootable image: runs and cancels are exercised on real images by BuildImage's tests, whose traffic oav checks";
     if (example.operationId.startsWith('ResourceSkus_'))
       return "the local Azure lists its own catalogue of VM sizes, not the example's (its answers are checked by oav)";
     if (/"endpointUrl":"https?:\/\/(?!127\.0\.0\.1)/.test(text))
@@ -445,7 +482,26 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
         else if (type === 'virtualnetworks')
           await virtualNetwork(rname, /\/subnets\/([^/]+)/.exec(rest)?.[1]);
         else if (type === 'networksecuritygroups') await networkSecurityGroup(rname);
+        else if (type === 'userassignedidentities') await identity(rname);
+        else if (type === 'galleries')
+          await galleryAndDefinition(rname, /^\/images\/([^/]+)/.exec(rest)?.[1]);
       }
+      if (params.imageTemplateName && !creates) {
+        const template = await imageTemplate(params.imageTemplateName);
+        // A run's outputs are made by a build (BuildImage's tests run real ones); here one is placed as a fixture.
+        if (params.runOutputName || example.operationId.endsWith('_ListRunOutputs'))
+          azure.arm.store.put({
+            id: `${template}/runOutputs/${params.runOutputName ?? 'image_it_pir_1'}`,
+            name: params.runOutputName ?? 'image_it_pir_1',
+            type: 'Microsoft.VirtualMachineImages/imageTemplates/runOutputs',
+            properties: {
+              artifactId: `/subscriptions/${azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/image_it_1`,
+              provisioningState: 'Succeeded',
+            },
+          });
+      }
+      if (params.resourceName && example.operationId.startsWith('UserAssignedIdentities_') && !creates)
+        await identity(params.resourceName);
       // Microsoft.Network: a subnet's network, and the resource a read, update or delete works on.
       if (params.virtualNetworkName && (params.subnetName || !creates))
         await virtualNetwork(params.virtualNetworkName, creates ? undefined : params.subnetName);
@@ -558,7 +614,8 @@ describe('Microsoft’s examples replayed against the local Azure', function () 
         // what the update set are compared.
         const expected =
           op.method === 'PUT'
-            ? documented
+            ? // Ids the example names (also as keys: a template's identities) are the local ones, as in the request.
+              rewrite(documented)
             : op.method === 'PATCH'
               ? updatedPart(documented, body)
               : frameOf(documented);

@@ -39,6 +39,8 @@ function initScript(options: TestImageOptions): string {
     'mount -t tmpfs tmp /tmp 2>/dev/null',
     'hostname local-vm',
     'ifconfig lo 127.0.0.1 up 2>/dev/null',
+    '# As systemd-sysctl does at boot: the settings an image keeps in /etc/sysctl.d.',
+    'for f in /etc/sysctl.d/*.conf; do [ -f "$f" ] && sysctl -p "$f" >/dev/null 2>&1; done',
     'echo "local-vm: init started" > /dev/ttyS0',
     ...(options.boot ?? []),
     ...(options.agent === false ? [] : ['/usr/sbin/local-vm-agent > /dev/ttyS0 2>&1 &']),

@@ -15,6 +15,9 @@ import { virtualMachinesProvider } from './arm/providers/virtualMachines';
 import { runCommandsProvider } from './arm/providers/runCommands';
 import { resourceSkus } from './arm/providers/vmSizes';
 import { VmHost } from './vm/vmHost';
+import { userAssignedIdentitiesProvider } from './arm/providers/identities';
+import { imageTemplatesProvider } from './imagebuilder/imageTemplates';
+import { PlatformImages } from './imagebuilder/platformImages';
 import { disksProvider, type DiskBlobs, type LocalStorageAccount } from './arm/providers/disks';
 import { galleries, galleryImages } from './arm/providers/gallery';
 import { imagesProvider } from './arm/providers/images';
@@ -112,6 +115,8 @@ export interface LocalAzure {
   diskBlobUrl(diskId: string): string | undefined;
   /** A resource group the test's user already has (a fixture, left out of `audit({ created: true })`). */
   resourceGroup(name: string, location?: string, subscriptionId?: string): string;
+  /** The local Marketplace: platform images (publisher:offer:sku:version) that Image Builder builds from. */
+  platformImages: PlatformImages;
   /** Every resource that exists now; `created` leaves out what the local Azure made itself at start. */
   audit(options?: { created?: boolean }): AuditEntry[];
   stop(): Promise<void>;
@@ -271,6 +276,29 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     ),
   );
   arm.register(runCommandsProvider(vmHost, blob?.clientOptions));
+  arm.register(
+    userAssignedIdentitiesProvider(entra.tenantId, (clientId) => entra.addManagedIdentity(clientId)),
+  );
+  const platformImages = new PlatformImages(() => diskBlobs);
+  if (blob && diskBlobs) {
+    const azurite = blob;
+    for (const spec of imageTemplatesProvider({
+      blobs: diskBlobs,
+      azurite,
+      entra,
+      armUrl: () => baseUrl,
+      ca: serverCert.certPem,
+      workDir: path.join(dir, 'builds'),
+      platformImages,
+      stagingAccount: {
+        name: azurite.accounts[0].name,
+        blobEndpoint: blobFront
+          ? blobFront.url(`${azurite.blobEndpoint(azurite.accounts[0].name)}/`).replace(/\/$/, '')
+          : azurite.blobEndpoint(azurite.accounts[0].name),
+      },
+    }))
+      arm.register(spec);
+  }
   if (blob) {
     const azurite = blob;
     arm.register(storageAccountsProvider((name) => azurite.accounts.find((a) => a.name === name)?.key));
@@ -322,6 +350,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
     replication,
     requests,
     recorded,
+    platformImages,
     storageAccountId(name) {
       const account = blob && storageAccounts(blob).find((a) => a.name === name);
       if (!account) throw new Error(`the local Azure has no storage account '${name}'`);

@@ -488,6 +488,7 @@ export class ArmRouter {
           finishAt:
             Date.now() + (answer.async.durationMs ?? spec.operationMs ?? this.options.operationDelayMs),
           complete: answer.async.complete,
+          until: answer.async.until,
           error: failure?.error ?? answer.async.error,
         });
         return {

@@ -4,6 +4,25 @@ import type { DiskBlobs } from '../arm/providers/disks';
 import type { StoredResource } from '../arm/store';
 import { LocalVm } from './localVm';
 
+/** Copies bytes the local Azure keeps (a disk's, an image's) into a sparse file: only the ranges that hold data. */
+export async function copyOutBytes(blobs: DiskBlobs, uniqueId: string, file: string): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const blob = blobs.containerFor(uniqueId).getPageBlobClient('abcd');
+  const { contentLength = 0 } = await blob.getProperties();
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.ftruncateSync(fd, contentLength);
+    for await (const page of blob.listPageRanges().byPage()) {
+      for (const range of page.pageRange ?? []) {
+        const data = await blob.downloadToBuffer(range.start, range.end + 1 - range.start);
+        fs.writeSync(fd, data, 0, data.length, range.start);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 interface HostedVm {
   /** Set once QEMU runs; until then the boot (copying the disk out of Azurite, starting QEMU) is under way. */
   vm?: LocalVm;
@@ -30,31 +49,13 @@ export class VmHost {
     const hosted: HostedVm = { raw, booting: Promise.resolve() };
     hosted.booting = (async () => {
       try {
-        await this.copyOut(osDisk, raw);
+        await copyOutBytes(this.blobs, String(osDisk.properties.uniqueId), raw);
         hosted.vm = await LocalVm.boot({ diskPath: raw, workDir: this.workDir });
       } catch (e) {
         hosted.error = e instanceof Error ? e.message : String(e);
       }
     })();
     this.vms.set(vmId, hosted);
-  }
-
-  private async copyOut(disk: StoredResource, file: string): Promise<void> {
-    fs.mkdirSync(this.workDir, { recursive: true });
-    const blob = this.blobs.container(disk).getPageBlobClient('abcd');
-    const { contentLength = 0 } = await blob.getProperties();
-    const fd = fs.openSync(file, 'w');
-    try {
-      fs.ftruncateSync(fd, contentLength);
-      for await (const page of blob.listPageRanges().byPage()) {
-        for (const range of page.pageRange ?? []) {
-          const data = await blob.downloadToBuffer(range.start, range.end + 1 - range.start);
-          fs.writeSync(fd, data, 0, data.length, range.start);
-        }
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
   }
 
   /** Booted (QEMU runs), failed to boot, or still booting. */

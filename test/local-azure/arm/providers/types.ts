@@ -45,6 +45,8 @@ export type ActionAnswer =
         error?: { code: string; message: string };
         /** The body of the 202 itself, where the operation's spec declares one (gallery sharing: SharingUpdate). */
         acceptedBody?: unknown;
+        /** Work that ends when it ends (an image build): the operation waits for it as well as for the duration. */
+        until?: () => { done: boolean; error?: { code: string; message: string } };
       };
     };
 
