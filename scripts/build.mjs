@@ -28,6 +28,10 @@ function packageRoot(input) {
 // call). Anything else twice — the task library, the HTTP pipeline, identity — splits state and fails.
 const ALLOWED_DUPLICATES = new Set(['semver', '@azure/core-lro']);
 
+// Files a task reads at run time besides its bundle, copied next to it: BuildImage applies the hardening
+// baseline's scripts as they are (the rules are documented beside them).
+const TASK_ASSETS = { BuildImage: [['shared/builders/baseline', 'baseline']] };
+
 const problems = [];
 const sizes = [];
 for (const task of tasks) {
@@ -72,6 +76,10 @@ for (const task of tasks) {
   for (const [handler, exec] of Object.entries(manifest.execution ?? {})) {
     if (!fs.existsSync(path.join(dir, exec.target)))
       problems.push(`${task}: ${handler} target ${exec.target} does not exist`);
+  }
+  for (const [from, to] of TASK_ASSETS[task] ?? []) {
+    fs.rmSync(path.join(dir, to), { recursive: true, force: true });
+    fs.cpSync(path.join(root, from), path.join(dir, to), { recursive: true });
   }
   sizes.push([task, fs.statSync(outfile).size]);
 }

@@ -5,6 +5,7 @@ import type { StoragePipelineOptions } from '@azure/storage-blob';
 import { createStorageManagement, type StorageManagementContext } from '@azure/arm-storage/api';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { EventGridManagementClient } from '@azure/arm-eventgrid';
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import type { AzureContext } from './context';
 import { httpLogPolicy } from './httpLogPolicy';
 
@@ -101,4 +102,12 @@ export function networkClient(
   subscriptionId = ctx.subscriptionId,
 ): NetworkManagementClient {
   return new NetworkManagementClient(ctx.credential, subscriptionId, armClientOptions(ctx));
+}
+
+/** Azure VM Image Builder (image templates, runs, run outputs), same pipeline settings. */
+export function imageBuilderClient(
+  ctx: AzureContext,
+  subscriptionId = ctx.subscriptionId,
+): ImageBuilderClient {
+  return new ImageBuilderClient(ctx.credential, subscriptionId, armClientOptions(ctx));
 }

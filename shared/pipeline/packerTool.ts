@@ -31,9 +31,14 @@ export async function resolvePacker(
     );
   if (!options.version) {
     const onPath = tl.which('packer', false);
-    if (onPath) return { path: onPath, version: packerVersion(onPath), source: 'PATH' };
+    if (!onPath)
+      throw new InputError(
+        'packerVersion',
+        `packer is not on the agent's PATH and no version was asked for: give packerVersion (e.g. ${PACKER_DEFAULT_VERSION}) to install it into the tool cache, or install packer on the agent`,
+      );
+    return { path: onPath, version: packerVersion(onPath), source: 'PATH' };
   }
-  const version = options.version ?? PACKER_DEFAULT_VERSION;
+  const version = options.version;
   const exe = process.platform === 'win32' ? 'packer.exe' : 'packer';
   const cached = toolLib.findLocalTool('packer', version);
   if (cached) {
@@ -79,6 +84,10 @@ export function packerVersion(executable: string): string {
     env: { ...process.env, CHECKPOINT_DISABLE: '1' },
   });
   const m = /(?:^|\s)v?(\d+\.\d+\.\d+)(?:\s|$)/m.exec(out);
-  if (!m) throw new Error(`'${executable} version' printed no version: ${out.slice(0, 200)}`);
+  if (!m)
+    throw new InputError(
+      'packerVersion',
+      `'${executable} version' printed no version number (${JSON.stringify(out.trim().slice(0, 200))}): install a packer that reports one, or give packerVersion to install a release`,
+    );
   return m[1];
 }

@@ -6,6 +6,7 @@ import { CleanupStack } from '../azure/cleanup';
 import type { AzureContext } from '../azure/context';
 import { formatAzureError } from '../azure/errors';
 import type { Logger } from '../azure/logger';
+import type { AzureRmConnection } from '../azure/serviceConnection';
 import { InputError } from '../validation/inputError';
 import { createAzureContext } from './azureContext';
 import { cancellationOnSignals } from './cancel';
@@ -28,6 +29,11 @@ export interface TaskRunContext {
   issue(message: string): void;
   /** The task's Azure Resource Manager service connection as a ready context (read once per run). */
   connect(): Promise<AzureContext>;
+  /**
+   * The connection itself, secrets registered: for a tool that signs in on its own (packer gets the credentials
+   * through its environment). Library code uses `connect()`.
+   */
+  connection(): Promise<AzureRmConnection>;
   /** A second Azure Resource Manager connection named by an optional input (another tenant); undefined if empty. */
   connectOptional(inputName: string): Promise<AzureContext | undefined>;
   /** Attaches Markdown to the run's summary page. */
@@ -70,6 +76,7 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
   const issues: string[] = [];
   const tempDirectory = tl.getVariable('Agent.TempDirectory') ?? process.cwd();
   let azure: Promise<AzureContext> | undefined;
+  let connection: Promise<AzureRmConnection> | undefined;
   let devOps: DevOpsRun | undefined;
   const run: TaskRunContext = {
     signal: cancel.signal,
@@ -79,8 +86,9 @@ export async function runTask(name: string, body: (ctx: TaskRunContext) => Promi
       tl.warning(message);
       issues.push(message);
     },
+    connection: () => (connection ??= readAzureRmConnection()),
     connect: () =>
-      (azure ??= readAzureRmConnection().then((conn) =>
+      (azure ??= (connection ??= readAzureRmConnection()).then((conn) =>
         createAzureContext(conn, { task: name, signal: cancel.signal }),
       )),
     connectOptional: async (inputName) =>

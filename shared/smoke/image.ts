@@ -18,7 +18,11 @@ export interface SmokeImage {
   home: string;
 }
 
-export async function readSmokeImage(ctx: AzureContext, id: ResourceId): Promise<SmokeImage> {
+export async function readSmokeImage(
+  ctx: AzureContext,
+  id: ResourceId,
+  input = 'imageId',
+): Promise<SmokeImage> {
   const client = computeClient(ctx, id.subscriptionId);
   const text = formatResourceId(id);
   const opts = { abortSignal: ctx.abortSignal };
@@ -56,7 +60,7 @@ export async function readSmokeImage(ctx: AzureContext, id: ResourceId): Promise
   } catch (e) {
     if (isRestError(e) && e.statusCode === 404)
       throw new InputError(
-        'imageId',
+        input,
         `${text} does not exist, or the service connection cannot read it (${e.code ?? 'NotFound'})`,
       );
     throw e;

@@ -12,6 +12,14 @@ export interface RunChildOptions {
   onStderr?: (chunk: string) => void;
   /** The error for a command that is not installed (spawn's ENOENT), naming what to install. */
   missing?: () => Error;
+  /** Extra environment of the child only (credentials a tool reads), on top of this process's. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /**
+   * Run the child in a process group of its own and signal the whole group: packer re-executes itself under a
+   * wrapper that does not pass a signal sent to its own pid on to the build.
+   */
+  processGroup?: boolean;
 }
 
 export interface ChildResult {
@@ -37,7 +45,20 @@ export function runChild(
       reject(signal.reason);
       return;
     }
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ? { ...process.env, ...options.env } : undefined,
+      cwd: options.cwd,
+      detached: options.processGroup === true,
+    });
+    const send = (sig: NodeJS.Signals) => {
+      try {
+        if (options.processGroup && child.pid) process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // Already gone.
+      }
+    };
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -50,8 +71,8 @@ export function runChild(
     });
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      child.kill(options.stopSignal ?? 'SIGINT');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 5_000);
+      send(options.stopSignal ?? 'SIGINT');
+      killTimer = setTimeout(() => send('SIGKILL'), options.killAfterMs ?? 5_000);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => {
