@@ -32,6 +32,10 @@ export async function buildWithPacker(run: TaskRunContext): Promise<void> {
   const { ctx, expired } = withDeadline(base, request.timeoutSeconds);
   const credentials = await packerCredentials(conn, { caPem: ctx.trustedCaPem, signal: ctx.abortSignal });
   for (const s of credentials.secrets) run.secret(s);
+  if (credentials.expiresOn)
+    run.logger.info(
+      `Packer signs in with the connection's federated token, valid until ${credentials.expiresOn.toISOString()}: packer cannot renew it, so a build that needs to sign in again after that fails (Image Builder has no such limit).`,
+    );
   for (const [name, value] of Object.entries(variables))
     if (/secret|password|token/i.test(name)) run.secret(value);
   let templatePath = templateInput;

@@ -1,4 +1,4 @@
-import { parseCustomizations, type OsType } from '../../shared/builders/customizations';
+import { parseCustomizations } from '../../shared/builders/customizations';
 import type { BuildRequest } from '../../shared/builders/buildRequest';
 import { parseSourceImage, type SourceImage } from '../../shared/builders/sourceImage';
 import {
@@ -31,7 +31,7 @@ export function readBuildRequest(options: { sourceOptional: boolean }): BuildReq
   const source: SourceImage = sourceText
     ? parseSourceImage(sourceText)
     : { kind: 'platform', publisher: '', offer: '', sku: '', version: '' };
-  const osType = readEnum<OsType>('osType', ['Linux', 'Windows'], 'Linux');
+  const osType = readEnum('osType', ['Linux', 'Windows'] as const, 'Linux');
   const osDisk = readString('osDiskSizeGB');
   return {
     resourceGroup: readString('resourceGroupName', { required: true }),

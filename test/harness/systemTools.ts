@@ -7,6 +7,8 @@ export const SYSTEM_TOOLS = {
   'qemu-system-x86_64': { versionArgs: ['--version'], debianPackage: 'qemu-system-x86' },
   busybox: { versionArgs: ['--help'], debianPackage: 'busybox-static' },
   'linux-kernel': { versionArgs: [], debianPackage: 'linux-image-amd64' },
+  // BuildImage's Packer path: Debian's packer is 1.6.6 (azure-arm built in, no `packer init`).
+  packer: { versionArgs: ['version'], debianPackage: 'packer' },
 } as const;
 export type SystemTool = keyof typeof SYSTEM_TOOLS;
 

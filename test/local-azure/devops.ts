@@ -162,7 +162,15 @@ export class LocalDevOps {
         jti: randomUUID(),
       },
       this.key.privateKey,
-      { kid: 'devops' },
+      // Azure DevOps signs with a certificate and names it by thumbprint (x5t) as well as kid; tools that take the
+      // token as a client assertion (packer's client_jwt) insist on x5t.
+      {
+        kid: 'devops',
+        x5t: crypto
+          .createHash('sha1')
+          .update(this.key.publicKey.export({ type: 'spki', format: 'der' }))
+          .digest('base64url'),
+      },
     );
     return json(200, { oidcToken });
   };

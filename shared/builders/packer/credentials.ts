@@ -9,6 +9,19 @@ export interface PackerCredentials {
   env: Record<string, string>;
   /** Values to mask in every log line. */
   secrets: string[];
+  /** When a federated token stops working: packer cannot ask for a new one, so a longer build cannot sign in again. */
+  expiresOn?: Date;
+}
+
+function expiryOf(token: string): Date | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: number;
+    };
+    return typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -78,6 +91,7 @@ export async function packerCredentials(
           [CREDENTIAL_ENV.tenant_id]: conn.tenantId,
         },
         secrets: [token],
+        expiresOn: expiryOf(token),
       };
     }
     case 'ManagedServiceIdentity':
