@@ -1,14 +1,15 @@
 import type { Customization, OsType } from './customizations';
 import type { SourceImage } from './sourceImage';
 
-/** Where the built image goes: a managed image, a gallery (definition or exact version), a VHD; at least one. */
+/** Where the built image goes: a managed image, a gallery (definition or exact version), a VHD blob; at least one. */
 export interface Distribution {
   managedImageId?: string;
   /** A gallery image definition id (the next version is chosen) or a version id. */
   galleryImageId?: string;
   replicationRegions: string[];
   excludeFromLatest?: boolean;
-  vhd?: boolean;
+  /** A blob URL (no SAS) the image is also written to as a fixed VHD. */
+  vhdUrl?: string;
 }
 
 /** What both builders build from: the typed options the task hands to `shared/builders`. */

@@ -44,7 +44,7 @@ export function readBuildRequest(options: { sourceOptional: boolean }): BuildReq
       galleryImageId: readString('targetImageVersionId'),
       managedImageId: readString('targetManagedImageId'),
       replicationRegions: readList('replicationRegions'),
-      vhd: readBoolean('distributeVhd'),
+      vhdUrl: readString('targetVhdUrl'),
     },
     timeoutSeconds: readTimeout(),
     vmSize: readString('vmSize', { default: 'Standard_D2s_v5' })!,

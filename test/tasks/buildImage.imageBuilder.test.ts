@@ -92,6 +92,7 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     );
     await scripts.getContainerClient('build-scripts').create();
     await scripts.getContainerClient('smoke-output').create();
+    await scripts.getContainerClient('vhds').create();
   });
   after(async () => {
     await azure?.stop();
@@ -234,6 +235,7 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
       mode: 'submit',
       customizationScripts: script,
       targetManagedImageId: imageId('from-submit'),
+      targetVhdUrl: `${azure.blob!.blobEndpoint(azure.blob!.accounts[0].name)}/vhds/from-submit.vhd`,
       templateName: 'submitted-build',
     });
     assert.equal(submit.result, 'Succeeded', describeRun(submit));
@@ -248,6 +250,12 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     const collect = await run({ mode: 'collect', templateId, sourceImage: '', identityId: '' });
     assert.equal(collect.result, 'Succeeded', describeRun(collect));
     assert.equal(collect.variables.imageId.value.toLowerCase(), imageId('from-submit').toLowerCase());
+    // The VHD went to the blob asked for (not the staging account, which goes with the template): a fixed VHD.
+    assert.match(collect.variables.vhdUri.value, /\/vhds\/from-submit\.vhd$/);
+    const vhd = scripts.getContainerClient('vhds').getPageBlobClient('from-submit.vhd');
+    const { contentLength = 0 } = await vhd.getProperties();
+    const footer = await vhd.downloadToBuffer(contentLength - 512, 512);
+    assert.equal(footer.subarray(0, 8).toString('latin1'), 'conectix');
     assert.deepEqual(leftovers(), []);
   });
 
@@ -296,6 +304,11 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
         /Input 'identityId'.*user-assigned managed identity/,
       ],
       ['no distribution target', {}, /Input 'targetImageVersionId'.*no distribution target/],
+      [
+        'VHD target with a SAS',
+        { targetVhdUrl: 'https://account.blob.core.windows.net/vhds/x.vhd?sv=2020-12-06&sig=abc' },
+        /Input 'targetVhdUrl'.*must not carry a SAS/,
+      ],
       [
         'customization script missing',
         { customizationScripts: '/nonexistent/setup.sh', targetManagedImageId: '@target' },

@@ -9,6 +9,7 @@ import type { AzureContext } from '../../azure/context';
 import type { CleanupStack } from '../../azure/cleanup';
 import { step } from '../../azure/errors';
 import { parseResourceId, resourceName, type ResourceId } from '../../azure/resourceId';
+import { parseBlobUrl } from '../../blobs/blobUrl';
 import { sourceOs } from '../sourceOs';
 import { describeSource } from '../sourceImage';
 import { InputError } from '../../validation/inputError';
@@ -87,11 +88,19 @@ function templateRef(id: string, input: string): { id: ResourceId; rg: string; n
 
 async function checkDistribution(ctx: AzureContext, request: ImageBuilderRequest): Promise<void> {
   const d = request.distribution;
-  if (!request.userTemplate && !d.managedImageId && !d.galleryImageId && !d.vhd)
+  if (!request.userTemplate && !d.managedImageId && !d.galleryImageId && !d.vhdUrl)
     throw new InputError(
       'targetImageVersionId',
-      'no distribution target: give a gallery image (targetImageVersionId), a managed image (targetManagedImageId) or ask for a VHD (distributeVhd)',
+      'no distribution target: give a gallery image (targetImageVersionId), a managed image (targetManagedImageId) or a VHD blob URL (targetVhdUrl)',
     );
+  if (d.vhdUrl) {
+    if (d.vhdUrl.includes('?'))
+      throw new InputError(
+        'targetVhdUrl',
+        'must not carry a SAS: Image Builder writes the blob as its identity',
+      );
+    parseBlobUrl('targetVhdUrl', d.vhdUrl);
+  }
   if (d.managedImageId)
     parseResourceId(d.managedImageId, {
       input: 'targetManagedImageId',

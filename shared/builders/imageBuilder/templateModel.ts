@@ -144,7 +144,8 @@ function distributionOf(request: ImageBuilderRequest, templateName: string): Ima
       excludeFromLatest: d.excludeFromLatest === true,
       artifactTags: tags,
     });
-  if (d.vhd) out.push({ type: 'VHD', runOutputName: RUN_OUTPUTS.vhd });
+  // With a URI of the user's: the service's default place is the staging account, which goes with the template.
+  if (d.vhdUrl) out.push({ type: 'VHD', runOutputName: RUN_OUTPUTS.vhd, uri: d.vhdUrl });
   return out;
 }
 

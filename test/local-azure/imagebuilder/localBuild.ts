@@ -465,17 +465,25 @@ export class LocalBuild {
   }
 
   private async vhd(d: Props, raw: string, captured: ImageDiskBytes): Promise<string> {
-    const account = this.deps.azurite.accounts.find((a) => a.name === this.input.logsAccount)!;
+    // The VHD goes to the blob the distributor names, else to the staging account (which goes with the template).
+    const uri = typeof d.uri === 'string' && d.uri ? new URL(d.uri) : undefined;
+    const [accountName, containerName, ...blobPath] = uri
+      ? uri.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+      : [this.input.logsAccount, 'vhds', `${this.input.template.name}-${this.runId}.vhd`];
+    const account = this.deps.azurite.accounts.find((a) => a.name === accountName);
+    if (!account || !containerName || !blobPath.length)
+      throw new Error(`the VHD target '${String(d.uri)}' is not a blob of a storage account here`);
     const service = new BlobServiceClient(
       this.deps.azurite.blobEndpoint(account.name),
       new StorageSharedKeyCredential(account.name, account.key),
       this.deps.azurite.clientOptions,
     );
-    const container = service.getContainerClient('vhds');
-    await container.createIfNotExists();
-    const blob = container.getPageBlobClient(
-      d.uri ? String(d.uri).split('/').pop()! : `${this.input.template.name}-${this.runId}.vhd`,
-    );
+    const container = service.getContainerClient(containerName);
+    if (uri) {
+      if (!(await container.exists()))
+        throw new Error(`the container '${containerName}' of the VHD target does not exist`);
+    } else await container.createIfNotExists();
+    const blob = container.getPageBlobClient(blobPath.join('/'));
     await blob.create(captured.sizeBytes + 512);
     const fd = fs.openSync(raw, 'r');
     try {
@@ -492,6 +500,6 @@ export class LocalBuild {
       fs.closeSync(fd);
     }
     await blob.uploadPages(buildFixedFooter(captured.sizeBytes), captured.sizeBytes, 512);
-    return blob.url;
+    return uri ? `${uri.origin}${uri.pathname}` : blob.url;
   }
 }
