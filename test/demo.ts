@@ -4,11 +4,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalAzure, type LocalAzure } from './local-azure/index';
 import { describeRun, runTask, type TaskRun } from './harness/runTask';
-import { eventGridClient } from '../shared/azure/clients';
+import { ManagedServiceIdentityClient } from '@azure/arm-msi';
+import { armClientOptions, eventGridClient } from '../shared/azure/clients';
 import { localContext, serviceConnectionEnv } from './harness/connections';
 import { startWebhook } from './harness/webhook';
 import { spawnSync } from 'node:child_process';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { hostKernel } from './local-azure/vm/localVm';
 import { busyboxPath, makeTestImage, WEB_SERVER_IMAGE } from './harness/testImage';
 
@@ -70,30 +76,110 @@ async function main(): Promise<void> {
       ...serviceConnectionEnv(azure, 'federated', 'demo'),
       VMIMAGELIFECYCLE_POLLINTERVALSECONDS: '0.4',
     };
-    // A bootable image when this machine can run the local VM (QEMU, a kernel, busybox-static): the smoke test
-    // below then boots it for real. Otherwise a raw image with data, and the smoke test is skipped with why.
+    const account = azure.blob!.accounts[0];
+    const blobs = new BlobServiceClient(
+      azure.blob!.blobEndpoint(account.name),
+      new StorageSharedKeyCredential(account.name, account.key),
+      azure.blob!.clientOptions,
+    );
+    for (const c of ['build-scripts', 'vhds', 'smoke-output']) await blobs.getContainerClient(c).create();
+    const blobUrl = (container: string, name = '') =>
+      `${azure.blob!.blobEndpoint(account.name)}/${container}${name ? `/${name}` : ''}`;
+    // The build runs for real when this machine can run the local VM (QEMU, a kernel, busybox-static): Image
+    // Builder boots the Marketplace image, runs the steps and the baseline in it. Otherwise the demo starts from a
+    // raw image on the agent, and says why.
     const vmTools = localVmTools();
-    const image = vmTools.ok
-      ? makeTestImage(work, 'ubuntu-hardened', WEB_SERVER_IMAGE).raw
-      : path.join(work, 'ubuntu-hardened.raw');
-    if (!vmTools.ok) makeRawImage(image);
-    show(
-      'ConvertDisk (workload identity federation): raw image on the agent -> fixed VHD -> managed disk',
-      await runTask('ConvertDisk', {
+    if (vmTools.ok) {
+      await azure.platformImages.add({
+        publisher: 'LocalLinux',
+        offer: 'ubuntu-web',
+        sku: '24_04',
+        version: '1.0.0',
+        rawFile: makeTestImage(work, 'marketplace-base', WEB_SERVER_IMAGE).raw,
+      });
+      // What a platform team sets up once: the identity Image Builder acts as.
+      const ctx = localContext(azure);
+      const options = armClientOptions(ctx);
+      const identity = await new ManagedServiceIdentityClient(ctx.credential, azure.subscriptionId, {
+        ...options,
+        credentialScopes: options.credentials.scopes,
+      }).userAssignedIdentities.createOrUpdate('rg-images', 'image-builder', { location: 'westeurope' });
+      const script = path.join(work, 'install-app.sh');
+      fs.writeFileSync(
+        script,
+        '#!/bin/sh\nset -e\nmkdir -p /etc/app\necho "app 2.4.0" > /etc/app/version\necho "Authorized use only. Built by BuildImage." > /etc/motd\necho "app installed"\n',
+      );
+      const build = await runTask('BuildImage', {
         inputs: {
           ConnectedServiceName: 'demo',
-          conversion: 'vhdToDisk',
-          vhdPath: image,
+          builder: 'ImageBuilder',
           resourceGroupName: 'rg-images',
           location: 'westeurope',
-          targetName: 'ubuntu-24-04-osdisk',
-          osType: 'Linux',
-          hyperVGeneration: 'V2',
-          sku: 'StandardSSD_LRS',
+          sourceImage: 'LocalLinux:ubuntu-web:24_04:latest',
+          customizationScripts: script,
+          baseline: 'true',
+          identityId: identity.id!,
+          stagingContainerUrl: blobUrl('build-scripts'),
+          targetManagedImageId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/images/ubuntu-24-04-built`,
+          targetVhdUrl: blobUrl('vhds', 'ubuntu-24-04-built.vhd'),
+          vmSize: 'Standard_D2s_v5',
+          timeout: '30m',
         },
         env,
-      }),
-    );
+      });
+      show(
+        'BuildImage (Image Builder): Marketplace image booted, install-app.sh and the hardening baseline run in it, distributed as a managed image and a VHD',
+        build,
+      );
+      show(
+        'ConvertDisk: the built VHD blob -> managed disk (Azure reads the blob itself)',
+        await runTask('ConvertDisk', {
+          inputs: {
+            ConnectedServiceName: 'demo',
+            conversion: 'blobToDisk',
+            // A short read SAS, as `az storage blob generate-sas` gives: the task checks the VHD before Azure imports it.
+            blobUrl: `${build.variables.vhdUri.value}?${generateBlobSASQueryParameters(
+              {
+                containerName: 'vhds',
+                blobName: 'ubuntu-24-04-built.vhd',
+                permissions: BlobSASPermissions.parse('r'),
+                expiresOn: new Date(Date.now() + 3600_000),
+              },
+              new StorageSharedKeyCredential(account.name, account.key),
+            ).toString()}`,
+            storageAccountId: azure.storageAccountId(account.name),
+            resourceGroupName: 'rg-images',
+            location: 'westeurope',
+            targetName: 'ubuntu-24-04-osdisk',
+            osType: 'Linux',
+            hyperVGeneration: 'V2',
+            sku: 'StandardSSD_LRS',
+          },
+          env,
+        }),
+      );
+    } else {
+      console.log(`\n=== BuildImage skipped: ${vmTools.why}; starting from a raw image on the agent`);
+      const image = path.join(work, 'ubuntu-hardened.raw');
+      makeRawImage(image);
+      show(
+        'ConvertDisk (workload identity federation): raw image on the agent -> fixed VHD -> managed disk',
+        await runTask('ConvertDisk', {
+          inputs: {
+            ConnectedServiceName: 'demo',
+            conversion: 'vhdToDisk',
+            vhdPath: image,
+            resourceGroupName: 'rg-images',
+            location: 'westeurope',
+            targetName: 'ubuntu-24-04-osdisk',
+            osType: 'Linux',
+            hyperVGeneration: 'V2',
+            sku: 'StandardSSD_LRS',
+          },
+          env,
+        }),
+      );
+    }
     const gallery = {
       ConnectedServiceName: 'demo',
       resourceGroupName: 'rg-images',
@@ -140,20 +226,14 @@ async function main(): Promise<void> {
       await runTask('ShareToGallery', { inputs: publish, env }),
     );
     if (vmTools.ok) {
-      const account = azure.blob!.accounts[0];
-      await new BlobServiceClient(
-        azure.blob!.blobEndpoint(account.name),
-        new StorageSharedKeyCredential(account.name, account.key),
-        azure.blob!.clientOptions,
-      )
-        .getContainerClient('smoke-output')
-        .create();
       const checks = path.join(work, 'smoke.yml');
       fs.writeFileSync(
         checks,
         [
           'os: linux',
+          'baseline: true',
           'checks:',
+          '  - { name: app installed by the build, file: /etc/app/version, contains: app 2.4.0 }',
           '  - { name: nginx installed, package: nginx, version: ">= 1.24" }',
           '  - { name: web server running, service: httpd, enabled: true, active: true }',
           '  - { name: web port, port: 8080 }',
@@ -163,13 +243,13 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
       show(
-        'SmokeTestImage: version 1.4.0 booted in a VM (QEMU), the checks run inside as one Run Command, everything deleted',
+        "SmokeTestImage: version 1.4.0 booted in a VM (QEMU), the checks and the baseline's rules run inside as one Run Command, everything deleted",
         await runTask('SmokeTestImage', {
           inputs: {
             ConnectedServiceName: 'demo',
             imageId: `/subscriptions/${azure.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/galleries/corp_images/images/ubuntu-24-04-hardened/versions/1.4.0`,
             checksPath: checks,
-            outputContainerUrl: `${azure.blob!.blobEndpoint(account.name)}/smoke-output`,
+            outputContainerUrl: blobUrl('smoke-output'),
             resourceGroupName: 'rg-images',
             vmSize: 'Standard_D2s_v5',
             agentTimeout: '3m',
