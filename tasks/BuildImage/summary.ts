@@ -35,6 +35,7 @@ export function buildSummaryMarkdown(s: BuildSummary): string {
         ? [['source', code(describeSource(s.source))]]
         : []),
   ];
+  if (s.result?.sourceVersion) rows.push(['source version', code(s.result.sourceVersion)]);
   const steps = s.submitted?.steps ?? s.packer?.steps;
   if (steps) rows.push(['steps', steps.length ? steps.map((n) => code(n)).join(', ') : 'none']);
   const baseline = s.submitted?.baselineVersion ?? s.packer?.baselineVersion;

@@ -166,6 +166,7 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     const summary = result.summaries[0].content;
     assert.match(summary, /## BuildImage: Succeeded/);
     assert.match(summary, /LocalLinux:web:server:latest/);
+    assert.match(summary, /\| source version \| `1\.1\.0` \|/, 'latest was resolved to the newest version');
     assert.match(summary, /`setup\.sh`, `step-2`, `linux-baseline-1`/);
     // The staged scripts were read through a SAS: it never reaches the log, and the blobs are gone.
     assert.deepEqual(leakedSecrets(result, result.secrets), []);
@@ -231,9 +232,14 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
 
   it('submit returns once the build runs; collect in a later run waits for it and cleans up', async () => {
     const script = file('slow.sh', '#!/bin/sh\nsleep 2\necho submitted > /etc/submitted\n');
+    const validator = file(
+      'validate.sh',
+      '#!/bin/sh\ngrep -q submitted /etc/submitted && echo "validated: submitted"\n',
+    );
     const submit = await run({
       mode: 'submit',
       customizationScripts: script,
+      validationScripts: validator,
       targetManagedImageId: imageId('from-submit'),
       targetVhdUrl: `${azure.blob!.blobEndpoint(azure.blob!.accounts[0].name)}/vhds/from-submit.vhd`,
       templateName: 'submitted-build',
@@ -249,6 +255,11 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     );
     const collect = await run({ mode: 'collect', templateId, sourceImage: '', identityId: '' });
     assert.equal(collect.result, 'Succeeded', describeRun(collect));
+    // The validator ran after the customization, in the build VM: its line is in the build's real log.
+    const log = scripts
+      .getContainerClient('packerlogs')
+      .getBlobClient(collect.variables.buildLogUrl.value.split('/packerlogs/')[1]);
+    assert.match((await log.downloadToBuffer()).toString(), /validated: submitted/);
     assert.equal(collect.variables.imageId.value.toLowerCase(), imageId('from-submit').toLowerCase());
     // The VHD went to the blob asked for (not the staging account, which goes with the template): a fixed VHD.
     assert.match(collect.variables.vhdUri.value, /\/vhds\/from-submit\.vhd$/);

@@ -64,6 +64,8 @@ export interface ImageBuildResult {
   artifacts: BuildArtifact[];
   logUrl?: string;
   logTail?: string[];
+  /** The version the service resolved the source to (`latest` → the exact Marketplace or gallery version). */
+  sourceVersion?: string;
   startTime?: Date;
   endTime?: Date;
 }
@@ -341,6 +343,7 @@ export async function collectImageBuild(
     runState,
     message: status.message,
     artifacts: [],
+    sourceVersion: (template.source as { exactVersion?: string } | undefined)?.exactVersion,
     startTime: status.startTime,
     endTime: status.endTime,
   };
