@@ -70,6 +70,12 @@ describe('packaged extension (.vsix)', function () {
         assert.ok(fs.existsSync(path.join(unpacked, 'tasks', task, file)), `${task}/${file}`);
       }
     }
+    // BuildImage applies the hardening baseline's scripts as files next to its bundle.
+    for (const file of ['linux.sh', 'windows.ps1', 'rules.md'])
+      assert.ok(
+        fs.existsSync(path.join(unpacked, 'tasks/BuildImage/baseline', file)),
+        `BuildImage/baseline/${file}`,
+      );
   });
 
   for (const [task, bad] of Object.entries(BAD_INPUTS)) {
