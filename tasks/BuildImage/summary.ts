@@ -29,8 +29,8 @@ export function buildSummaryMarkdown(s: BuildSummary): string {
   const ok = state === 'Succeeded' || state === 'Submitted';
   const rows: string[][] = [
     ['builder', s.builder === 'ImageBuilder' ? 'Azure VM Image Builder' : 'HashiCorp Packer'],
-    ...(s.submitted
-      ? [['source', code(s.submitted.source)]]
+    ...((s.submitted?.source ?? s.result?.source)
+      ? [['source', code((s.submitted?.source ?? s.result?.source)!)]]
       : s.source && (s.source.kind !== 'platform' || s.source.publisher)
         ? [['source', code(describeSource(s.source))]]
         : []),

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ComputeManagementClient } from '@azure/arm-compute';
+import { ImageBuilderClient } from '@azure/arm-imagebuilder';
 import { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { armClientOptions, computeClient } from '../../shared/azure/clients';
@@ -14,6 +15,7 @@ import { localContext, serviceConnectionEnv } from '../harness/connections';
 import { describeRun, leakedSecrets, runTask } from '../harness/runTask';
 import { requireTool } from '../harness/systemTools';
 import { makeTestImage, WEB_SERVER_IMAGE } from '../harness/testImage';
+import { uploadTestImage } from '../harness/uploadImage';
 import { startLocalAzure, type LocalAzure } from '../local-azure/index';
 
 const CONNECTION_ID = 'conn';
@@ -27,6 +29,8 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
   let client: ComputeManagementClient;
   let identityId = '';
   let definitionId = '';
+  let baseImageId = '';
+  let baseVersionId = '';
   let scripts: BlobServiceClient;
   const file = (name: string, content: string) => {
     const p = path.join(dir, name);
@@ -91,6 +95,40 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
       azure.blob!.clientOptions,
     );
     await scripts.getContainerClient('build-scripts').create();
+    // Sources of other kinds, as earlier pipelines leave them: a managed image and a gallery version of it.
+    baseImageId = await uploadTestImage(
+      client,
+      { subscriptionId: sub(), resourceGroup: rg, name: 'web-base' },
+      web.vhd,
+      azure.blob!.clientOptions,
+    );
+    await client.galleryImages.createOrUpdate(
+      rg,
+      'build_gallery',
+      'web-base',
+      {
+        location: 'westeurope',
+        osType: 'Linux',
+        osState: 'Generalized',
+        hyperVGeneration: 'V2',
+        identifier: { publisher: 'contoso', offer: 'web', sku: 'base' },
+      },
+      lro,
+    );
+    baseVersionId = (
+      await client.galleryImageVersions.createOrUpdate(
+        rg,
+        'build_gallery',
+        'web-base',
+        '1.0.0',
+        {
+          location: 'westeurope',
+          publishingProfile: { targetRegions: [{ name: 'westeurope' }] },
+          storageProfile: { source: { id: baseImageId } },
+        },
+        lro,
+      )
+    ).id!;
     await scripts.getContainerClient('smoke-output').create();
     await scripts.getContainerClient('vhds').create();
   });
@@ -230,7 +268,7 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     await assert.rejects(client.images.get(rg, 'never-made'), /not found|NotFound/i);
   });
 
-  it('submit returns once the build runs; collect in a later run waits for it and cleans up', async () => {
+  it('submit (from a managed image) returns once the build runs; collect in a later run waits for it and keeps the template when asked', async () => {
     const script = file('slow.sh', '#!/bin/sh\nsleep 2\necho submitted > /etc/submitted\n');
     const validator = file(
       'validate.sh',
@@ -238,6 +276,7 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     );
     const submit = await run({
       mode: 'submit',
+      sourceImage: baseImageId,
       customizationScripts: script,
       validationScripts: validator,
       targetManagedImageId: imageId('from-submit'),
@@ -253,13 +292,27 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
       azure.audit().some((r) => r.id.toLowerCase() === templateId.toLowerCase()),
       'the template outlives the submitting job',
     );
-    const collect = await run({ mode: 'collect', templateId, sourceImage: '', identityId: '' });
+    const collect = await run({
+      mode: 'collect',
+      templateId,
+      sourceImage: '',
+      identityId: '',
+      keepTemplate: 'true',
+    });
     assert.equal(collect.result, 'Succeeded', describeRun(collect));
     // The validator ran after the customization, in the build VM: its line is in the build's real log.
     const log = scripts
       .getContainerClient('packerlogs')
       .getBlobClient(collect.variables.buildLogUrl.value.split('/packerlogs/')[1]);
     assert.match((await log.downloadToBuffer()).toString(), /validated: submitted/);
+    assert.match(collect.summaries[0].content, new RegExp(`\\| source \\| \`${baseImageId}\``));
+    // keepTemplate: the template (and its staging group) stay for a look; deleting it removes both.
+    assert.ok(azure.audit().some((r) => r.id.toLowerCase() === templateId.toLowerCase()));
+    await new ImageBuilderClient(
+      localContext(azure).credential,
+      sub(),
+      armClientOptions(localContext(azure)),
+    ).virtualMachineImageTemplates.delete(rg, 'submitted-build', lro);
     assert.equal(collect.variables.imageId.value.toLowerCase(), imageId('from-submit').toLowerCase());
     // The VHD went to the blob asked for (not the staging account, which goes with the template): a fixed VHD.
     assert.match(collect.variables.vhdUri.value, /\/vhds\/from-submit\.vhd$/);
@@ -270,10 +323,14 @@ describe('BuildImage task with Image Builder (harness + local Azure, real builds
     assert.deepEqual(leftovers(), []);
   });
 
-  it('cancelled while customizing: the build is cancelled and the template deleted', async () => {
+  it('cancelled while customizing (from a gallery version): the build is cancelled and the template deleted', async () => {
     const script = file('long.sh', '#!/bin/sh\necho long-step-started\nsleep 120\n');
     const result = await run(
-      { customizationScripts: script, targetManagedImageId: imageId('cancelled') },
+      {
+        sourceImage: baseVersionId,
+        customizationScripts: script,
+        targetManagedImageId: imageId('cancelled'),
+      },
       { cancelOnOutput: /Image Builder: Customizing/ },
     );
     assert.equal(result.result, 'Failed', describeRun(result));

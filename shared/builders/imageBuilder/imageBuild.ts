@@ -64,6 +64,8 @@ export interface ImageBuildResult {
   artifacts: BuildArtifact[];
   logUrl?: string;
   logTail?: string[];
+  /** The template's source, as the summary shows it (collect knows it only from the template). */
+  source?: string;
   /** The version the service resolved the source to (`latest` → the exact Marketplace or gallery version). */
   sourceVersion?: string;
   startTime?: Date;
@@ -343,6 +345,7 @@ export async function collectImageBuild(
     runState,
     message: status.message,
     artifacts: [],
+    source: template.source ? describeTemplateSource(template.source) : undefined,
     sourceVersion: (template.source as { exactVersion?: string } | undefined)?.exactVersion,
     startTime: status.startTime,
     endTime: status.endTime,

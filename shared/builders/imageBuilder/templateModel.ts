@@ -85,7 +85,10 @@ function scriptStep(
         : {
             type: 'PowerShell',
             name: c.name,
-            inline: fs.readFileSync(c.path, 'utf8').split(/\r?\n/),
+            inline: fs
+              .readFileSync(c.path, 'utf8')
+              .replace(/\r?\n$/, '')
+              .split(/\r?\n/),
             runElevated: true,
           };
     }
