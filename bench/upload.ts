@@ -21,7 +21,7 @@ import { startAzurite, type AzuriteInstance } from '../test/local-azure/azurite'
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** A fixed VHD of `sizeMiB` with `dataFraction` of its 4 MiB chunks filled with random bytes, the rest holes. */
 function makeSparseVhd(file: string, sizeMiB: number, dataFraction: number): number {
@@ -174,29 +174,37 @@ async function main(): Promise<void> {
     const vhd = path.join(work, 'disk-2g.vhd');
     const dataBytes = makeSparseVhd(vhd, 2048, 0.1);
     console.log(
-      `2 GiB fixed VHD with ${(dataBytes / MIB).toFixed(0)} MiB of data in scattered 4 MiB chunks; ${ROUNDS} rounds, each on a fresh Azurite, order rotated`,
+      `2 GiB fixed VHD with ${(dataBytes / MIB).toFixed(0)} MiB of data in scattered 4 MiB chunks; ${ROUNDS} rounds, each measurement on a fresh Azurite after one untimed upload, order rotated`,
     );
     const seconds = { ours: [] as number[], ceiling: [] as number[], azcopy: [] as number[] };
     const size = fs.statSync(vhd).size;
     const preloaded = await preload(vhd);
     const kinds = ['ours', 'ceiling', 'azcopy'] as const;
+    const measure = async (
+      who: (typeof kinds)[number],
+      azurite: AzuriteInstance,
+      service: BlobServiceClient,
+      name: string,
+    ) =>
+      who === 'ours'
+        ? ours(azurite, service, vhd, name)
+        : who === 'ceiling'
+          ? ceiling(azurite, service, size, preloaded, name)
+          : azcopy(azurite, vhd, name, work);
     for (let round = 1; round <= ROUNDS; round++) {
-      const { azurite, service } = await freshAzurite();
-      try {
-        // One untimed pass of each first: the file in the page cache, connections open, code compiled.
-        await ours(azurite, service, vhd, 'warmup-ours.vhd');
-        await ceiling(azurite, service, size, preloaded, 'warmup-ceiling.vhd');
-        await azcopy(azurite, vhd, 'warmup-azcopy.vhd', work);
-        // Rotate who goes first, so none always runs on a machine another just warmed.
-        const order = kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]);
-        for (const who of order) {
-          if (who === 'ours') seconds.ours.push(await ours(azurite, service, vhd, `ours-${round}.vhd`));
-          else if (who === 'ceiling')
-            seconds.ceiling.push(await ceiling(azurite, service, size, preloaded, `ceiling-${round}.vhd`));
-          else seconds.azcopy.push(await azcopy(azurite, vhd, `azcopy-${round}.vhd`, work));
+      // Rotate who goes first, so none always runs on a machine another just warmed.
+      const order = kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]);
+      for (const who of order) {
+        // Each measurement on an Azurite of its own in the same state: fresh, then one untimed upload by the same
+        // tool (code compiled, connections open, the file in the page cache). Azurite's memory grows with every
+        // upload and its garbage collection then stalls whoever runs next; this way no tool pays for another.
+        const { azurite, service } = await freshAzurite();
+        try {
+          await measure(who, azurite, service, `warmup-${who}.vhd`);
+          seconds[who].push(await measure(who, azurite, service, `${who}-${round}.vhd`));
+        } finally {
+          await azurite.stop();
         }
-      } finally {
-        await azurite.stop();
       }
       const at = round - 1;
       console.log(

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { AnonymousCredential, PageBlobClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { Logger } from '../azure/logger';
 import { redactText } from '../azure/redact';
+import { allocatedExtents } from '../vhd/allocation';
 import { scanChunks, type ByteRange } from '../vhd/dataRanges';
 
 export interface PageUploadProgress {
@@ -30,6 +31,8 @@ export interface PageUploadOptions {
   verifyByReadBack?: boolean;
   /** Storage client options (retry, TLS trust for tests). */
   clientOptions?: StoragePipelineOptions;
+  /** Ask the file system where the data is (`qemu-img map`) instead of reading the holes (default true). */
+  allocationMap?: boolean;
 }
 
 export interface PageUploadResult {
@@ -130,8 +133,13 @@ export async function uploadFileToPageBlob(
   // The SAS in the URL is the credential.
   const client = new PageBlobClient(sasUrl, new AnonymousCredential(), options.clientOptions);
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const { size: fileBytes } = await fs.stat(filePath);
-  const properties = await client.getProperties({ abortSignal: signal });
+  // What the upload needs before its first request, asked at once: the file's size, the blob's, and where the
+  // file system keeps data (the holes are then neither read nor compared; undefined: read it all).
+  const [{ size: fileBytes }, properties, extents] = await Promise.all([
+    fs.stat(filePath),
+    client.getProperties({ abortSignal: signal }),
+    options.allocationMap === false ? undefined : allocatedExtents(filePath, { signal }),
+  ]);
   if (properties.contentLength !== fileBytes) {
     throw new Error(
       `the page blob is ${properties.contentLength} bytes but the file is ${fileBytes}: they must be the same size`,
@@ -150,7 +158,7 @@ export async function uploadFileToPageBlob(
   const report = () =>
     options.onProgress?.({ bytesSent, bytesToSend, rangesDone, rangesTotal: rangesToSend });
   report();
-  const send = async (range: ByteRange, data: Buffer) => {
+  const send = async (range: ByteRange, data: Buffer, hashing: Promise<Buffer>) => {
     const covered = existing.some(
       (e) => e.offset <= range.offset && e.offset + e.length >= range.offset + range.length,
     );
@@ -160,7 +168,7 @@ export async function uploadFileToPageBlob(
     }
     rangesToSend++;
     bytesToSend += range.length;
-    const md5 = await md5Of(data);
+    const md5 = await hashing;
     digests.set(range.offset, rangeDigest(data, md5));
     await withAttempts(
       `Writing bytes ${range.offset}-${range.offset + range.length - 1}`,
@@ -185,18 +193,20 @@ export async function uploadFileToPageBlob(
   let failure: { error: unknown } | undefined;
   const whenSlot = (): Promise<void> =>
     active < concurrency ? Promise.resolve() : new Promise((resolve) => slotWaiters.push(resolve));
-  for await (const chunk of scanChunks(filePath, { signal, keep: concurrency * 2 })) {
+  for await (const chunk of scanChunks(filePath, { signal, keep: concurrency * 2, extents })) {
     if (failure) break;
     const { data, release } = chunk;
     if (!data || !release) continue;
     const range = { offset: chunk.offset, length: chunk.length };
     ranges.push(range);
+    // Hashed as soon as it is read, on the worker, so a request slot that frees finds its Content-MD5 ready.
+    const hashing = md5Of(data);
     sends.push(
       (async () => {
         await whenSlot();
         active++;
         try {
-          if (!failure) await send(range, data);
+          if (!failure) await send(range, data, hashing);
         } catch (error) {
           failure ??= { error };
         } finally {

@@ -30,8 +30,9 @@ class ScanReader {
   ) {}
 
   /** `slots` buffers of `bytes` in one allocation: all share its alignment, as `bytes` is a multiple of a page. */
-  static async open(path: string, bytes: number, slots = 1): Promise<ScanReader> {
-    const direct = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
+  static async open(path: string, bytes: number, slots = 1, buffered = false): Promise<ScanReader> {
+    // Buffered when only data is read (the holes are known): the page cache then serves a file just written.
+    const direct = buffered ? undefined : (fsConstants as { O_DIRECT?: number }).O_DIRECT;
     const handle = direct
       ? await fs.open(path, fsConstants.O_RDONLY | direct).catch(() => undefined)
       : undefined;
@@ -93,11 +94,26 @@ function isZero(b: Buffer): boolean {
  */
 export async function* scanChunks(
   path: string,
-  options: { alignBytes?: number; signal?: AbortSignal; keep?: number } = {},
+  options: {
+    alignBytes?: number;
+    signal?: AbortSignal;
+    keep?: number;
+    /** Where the file has bytes at all (see allocation.ts): chunks outside them are holes, yielded unread. */
+    extents?: ByteRange[];
+  } = {},
 ): AsyncGenerator<ByteRange & { data?: Buffer; release?: () => void }> {
   const align = options.alignBytes ?? FOUR_MIB;
   const slots = Math.max(1, options.keep ?? 1);
-  const reader = await ScanReader.open(path, align, slots);
+  const extents = options.extents;
+  const reader = await ScanReader.open(path, align, slots, extents !== undefined);
+  let nextExtent = 0;
+  /** Whether [offset, end) touches an allocated extent; offsets only grow, so the extents are walked once. */
+  const allocated = (offset: number, end: number): boolean => {
+    if (!extents) return true;
+    while (nextExtent < extents.length && extents[nextExtent].offset + extents[nextExtent].length <= offset)
+      nextExtent++;
+    return nextExtent < extents.length && extents[nextExtent].offset < end;
+  };
   const free = Array.from({ length: slots }, (_, i) => i);
   let waiting: (() => void) | undefined;
   const release = (slot: number) => {
@@ -111,6 +127,10 @@ export async function* scanChunks(
       // Let timers, aborts and finished requests in now and then (reads are synchronous).
       if ((offset / align) % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
       options.signal?.throwIfAborted();
+      if (!allocated(offset, Math.min(offset + align, size))) {
+        yield { offset, length: Math.min(align, size - offset) };
+        continue;
+      }
       while (!free.length) await new Promise<void>((resolve) => (waiting = resolve));
       const slot = free.pop()!;
       const chunk = await reader.read(offset, Math.min(align, size - offset), slot);

@@ -11,6 +11,7 @@ import {
 } from '@azure/storage-blob';
 import type { Logger } from '../../../shared/azure/logger';
 import { uploadFileToPageBlob } from '../../../shared/blobs/pageUpload';
+import { allocatedExtents } from '../../../shared/vhd/allocation';
 import { startAzurite, type AzuriteInstance } from '../../local-azure/azurite';
 import { startBlobFaultProxy, type BlobFaultProxy } from '../../local-azure/blobFaultProxy';
 
@@ -109,6 +110,53 @@ describe('page blob upload under storage faults (Azurite behind a fault-injectin
       /Injected by the local Azure|InternalError/,
     );
     assert.equal(logger.warnings.length, 2);
+  });
+
+  it('with the file system’s allocation map (holes skipped unread) the blob, ranges and digest are those of reading everything; allocated zeros are still not sent', async function () {
+    if (!(await allocatedExtents(file))) {
+      if (process.env.CI) throw new Error('qemu-img is not installed; CI must have it: check .ci/run');
+      console.log('        skipped: qemu-img is not installed (apt-get install -y qemu-utils)');
+      this.skip();
+    }
+    // An allocated chunk of zeros (written, so not a hole) and data across a chunk boundary.
+    const mixed = path.join(dir, 'mixed.img');
+    const fd = fs.openSync(mixed, 'w');
+    fs.ftruncateSync(fd, 24 * MIB + 512);
+    fs.writeSync(fd, Buffer.alloc(4 * MIB), 0, 4 * MIB, 4 * MIB);
+    fs.writeSync(fd, randomBytes(MIB), 0, MIB, 15.5 * MIB);
+    fs.writeSync(fd, Buffer.from('conectix'), 0, 8, 24 * MIB);
+    fs.closeSync(fd);
+    const extents = (await allocatedExtents(mixed))!;
+    assert.ok(
+      extents.some((e) => e.offset <= 4 * MIB && e.offset + e.length >= 8 * MIB),
+      `the zeros written are allocated: ${JSON.stringify(extents)}`,
+    );
+    const saved = file;
+    file = mixed;
+    try {
+      const mapped = await targetBlob();
+      const withMap = await uploadFileToPageBlob(mapped.url, mixed);
+      const read = await targetBlob();
+      const withoutMap = await uploadFileToPageBlob(read.url, mixed, { allocationMap: false });
+      assert.equal(
+        withMap.rangesSent,
+        3,
+        'the chunks at 12 and 16 MiB, and the footer; not the allocated zeros',
+      );
+      assert.equal(withMap.sha256, withoutMap.sha256);
+      assert.equal(withMap.bytesSkippedZero, withoutMap.bytesSkippedZero);
+      assert.ok(
+        (await mapped.read()).equals(fs.readFileSync(mixed)),
+        'the blob holds the file byte for byte',
+      );
+    } finally {
+      file = saved;
+    }
+    assert.equal(
+      await allocatedExtents(mixed, { qemuImg: path.join(dir, 'no-such-qemu-img') }),
+      undefined,
+      'without qemu-img the uploader reads everything, as before',
+    );
   });
 
   it('read-back verification catches content that differs from the file; without it the page ranges still match', async () => {
