@@ -133,12 +133,15 @@ export async function uploadFileToPageBlob(
   // The SAS in the URL is the credential.
   const client = new PageBlobClient(sasUrl, new AnonymousCredential(), options.clientOptions);
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  // What the upload needs before its first request, asked at once: the file's size, the blob's, and where the
-  // file system keeps data (the holes are then neither read nor compared; undefined: read it all).
-  const [{ size: fileBytes }, properties, extents] = await Promise.all([
+  // Where the file system keeps data: once known, the holes are neither read nor compared (the scan does not
+  // wait for it; undefined: everything is read).
+  const extents =
+    options.allocationMap === false
+      ? undefined
+      : allocatedExtents(filePath, { signal }).catch(() => undefined); // an abort is seen by the scan itself
+  const [{ size: fileBytes }, properties] = await Promise.all([
     fs.stat(filePath),
     client.getProperties({ abortSignal: signal }),
-    options.allocationMap === false ? undefined : allocatedExtents(filePath, { signal }),
   ]);
   if (properties.contentLength !== fileBytes) {
     throw new Error(

@@ -30,9 +30,8 @@ class ScanReader {
   ) {}
 
   /** `slots` buffers of `bytes` in one allocation: all share its alignment, as `bytes` is a multiple of a page. */
-  static async open(path: string, bytes: number, slots = 1, buffered = false): Promise<ScanReader> {
-    // Buffered when only data is read (the holes are known): the page cache then serves a file just written.
-    const direct = buffered ? undefined : (fsConstants as { O_DIRECT?: number }).O_DIRECT;
+  static async open(path: string, bytes: number, slots = 1): Promise<ScanReader> {
+    const direct = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
     const handle = direct
       ? await fs.open(path, fsConstants.O_RDONLY | direct).catch(() => undefined)
       : undefined;
@@ -98,14 +97,21 @@ export async function* scanChunks(
     alignBytes?: number;
     signal?: AbortSignal;
     keep?: number;
-    /** Where the file has bytes at all (see allocation.ts): chunks outside them are holes, yielded unread. */
-    extents?: ByteRange[];
+    /**
+     * Where the file has bytes at all (see allocation.ts): once known, chunks outside them are holes, yielded
+     * unread. Until the promise settles (or when it gives nothing) every chunk is read, so the scan need not wait.
+     */
+    extents?: Promise<ByteRange[] | undefined>;
   } = {},
 ): AsyncGenerator<ByteRange & { data?: Buffer; release?: () => void }> {
   const align = options.alignBytes ?? FOUR_MIB;
   const slots = Math.max(1, options.keep ?? 1);
-  const extents = options.extents;
-  const reader = await ScanReader.open(path, align, slots, extents !== undefined);
+  let extents: ByteRange[] | undefined;
+  void options.extents?.then(
+    (found) => (extents = found),
+    () => undefined,
+  );
+  const reader = await ScanReader.open(path, align, slots);
   let nextExtent = 0;
   /** Whether [offset, end) touches an allocated extent; offsets only grow, so the extents are walked once. */
   const allocated = (offset: number, end: number): boolean => {
