@@ -139,16 +139,23 @@ export async function uploadFileToPageBlob(
     options.allocationMap === false
       ? undefined
       : allocatedExtents(filePath, { signal }).catch(() => undefined); // an abort is seen by the scan itself
-  const [{ size: fileBytes }, properties] = await Promise.all([
-    fs.stat(filePath),
-    client.getProperties({ abortSignal: signal }),
-  ]);
-  if (properties.contentLength !== fileBytes) {
-    throw new Error(
-      `the page blob is ${properties.contentLength} bytes but the file is ${fileBytes}: they must be the same size`,
-    );
-  }
-  const existing = options.resume ? await listPageRanges(client, signal) : [];
+  const { size: fileBytes } = await fs.stat(filePath);
+  // The blob's size and, to resume, what it holds: asked now and awaited by the first send, so the round trip
+  // overlaps the first reads and hashes instead of coming before them.
+  const blobReady = (async () => {
+    const [properties, held] = await Promise.all([
+      client.getProperties({ abortSignal: signal }),
+      options.resume ? listPageRanges(client, signal) : [],
+    ]);
+    if (properties.contentLength !== fileBytes) {
+      throw new Error(
+        `the page blob is ${properties.contentLength} bytes but the file is ${fileBytes}: they must be the same size`,
+      );
+    }
+    return held;
+  })();
+  blobReady.catch(() => undefined); // awaited by every send and at the end; this only keeps it from going unhandled
+  let existing: ByteRange[] = [];
   // Digest of each data range as read from the file, computed once while it is sent or compared.
   const digests = new Map<number, string>();
   const ranges: ByteRange[] = [];
@@ -162,6 +169,7 @@ export async function uploadFileToPageBlob(
     options.onProgress?.({ bytesSent, bytesToSend, rangesDone, rangesTotal: rangesToSend });
   report();
   const send = async (range: ByteRange, data: Buffer, hashing: Promise<Buffer>) => {
+    existing = await blobReady;
     const covered = existing.some(
       (e) => e.offset <= range.offset && e.offset + e.length >= range.offset + range.length,
     );
@@ -222,6 +230,7 @@ export async function uploadFileToPageBlob(
   }
   await Promise.all(sends);
   if (failure) throw failure.error;
+  existing = await blobReady;
   // Pages the blob holds that are zero in the file (an earlier, different upload) must be cleared.
   for (const stale of subtractRanges(existing, ranges))
     await client.clearPages(stale.offset, stale.length, { abortSignal: signal });

@@ -159,6 +159,31 @@ describe('page blob upload under storage faults (Azurite behind a fault-injectin
     );
   });
 
+  it('refuses a blob of another size before writing anything (the size check overlaps the first reads)', async () => {
+    const account = azurite.accounts[0];
+    const container = new BlobServiceClient(
+      azurite.blobEndpoint(account.name),
+      new StorageSharedKeyCredential(account.name, account.key),
+    ).getContainerClient('uploads');
+    const page = container.getPageBlobClient('wrong-size.vhd');
+    await page.create(8 * MIB);
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: 'uploads',
+        blobName: 'wrong-size.vhd',
+        permissions: BlobSASPermissions.parse('rw'),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
+      new StorageSharedKeyCredential(account.name, account.key),
+    ).toString();
+    await assert.rejects(
+      uploadFileToPageBlob(`${page.url}?${sas}`, file),
+      /the page blob is 8388608 bytes but the file is 25166336: they must be the same size/,
+    );
+    const ranges = await page.getPageRanges();
+    assert.deepEqual(ranges.pageRange ?? [], [], 'nothing was written');
+  });
+
   it('read-back verification catches content that differs from the file; without it the page ranges still match', async () => {
     // Data reads are GETs of the blob itself; page-range listings (comp=pagelist) stay intact.
     const dataRead = /^(?!.*comp=)/;
