@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +10,6 @@ import {
   BlobServiceClient,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { buildFixedFooter } from '../../../shared/vhd/footer';
 import type { AzuriteInstance } from '../azurite';
 import type { DiskBlobs, ImageDiskBytes } from '../arm/providers/disks';
 import type { ResourceStore, StoredResource } from '../arm/store';
@@ -58,6 +58,33 @@ export interface BuildInput {
 const LOG_CONTAINER = 'packerlogs';
 
 class BuildFailure extends Error {}
+
+/**
+ * The footer of a fixed VHD of `sizeBytes`, as qemu-img writes it (the local service's own tool, as Azure has its
+ * own): an empty fixed VHD of that size is made (sparse, instant) and its last 512 bytes taken.
+ */
+function fixedVhdFooter(sizeBytes: number, workDir: string): Buffer {
+  const file = path.join(workDir, `footer-${randomUUID()}.vhd`);
+  try {
+    execFileSync('qemu-img', [
+      'create',
+      '-q',
+      '-f',
+      'vpc',
+      '-o',
+      'subformat=fixed,force_size=on',
+      file,
+      String(sizeBytes),
+    ]);
+    const fd = fs.openSync(file, 'r');
+    const footer = Buffer.alloc(512);
+    fs.readSync(fd, footer, 0, 512, fs.fstatSync(fd).size - 512);
+    fs.closeSync(fd);
+    return footer;
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
 
 export class LocalBuild {
   readonly runId = randomUUID();
@@ -499,7 +526,7 @@ export class LocalBuild {
     } finally {
       fs.closeSync(fd);
     }
-    await blob.uploadPages(buildFixedFooter(captured.sizeBytes), captured.sizeBytes, 512);
+    await blob.uploadPages(fixedVhdFooter(captured.sizeBytes, this.deps.workDir), captured.sizeBytes, 512);
     return uri ? `${uri.origin}${uri.pathname}` : blob.url;
   }
 }
