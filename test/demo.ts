@@ -89,6 +89,15 @@ async function main(): Promise<void> {
     // Builder boots the Marketplace image, runs the steps and the baseline in it. Otherwise the demo starts from a
     // raw image on the agent, and says why.
     const vmTools = localVmTools();
+    // The OS disk every path below makes, whatever it is made from.
+    const osDisk = {
+      resourceGroupName: 'rg-images',
+      location: 'westeurope',
+      targetName: 'ubuntu-24-04-osdisk',
+      osType: 'Linux',
+      hyperVGeneration: 'V2',
+      sku: 'StandardSSD_LRS',
+    };
     if (vmTools.ok) {
       await azure.platformImages.add({
         publisher: 'LocalLinux',
@@ -148,12 +157,7 @@ async function main(): Promise<void> {
               new StorageSharedKeyCredential(account.name, account.key),
             ).toString()}`,
             storageAccountId: azure.storageAccountId(account.name),
-            resourceGroupName: 'rg-images',
-            location: 'westeurope',
-            targetName: 'ubuntu-24-04-osdisk',
-            osType: 'Linux',
-            hyperVGeneration: 'V2',
-            sku: 'StandardSSD_LRS',
+            ...osDisk,
           },
           env,
         }),
@@ -169,12 +173,7 @@ async function main(): Promise<void> {
             ConnectedServiceName: 'demo',
             conversion: 'vhdToDisk',
             vhdPath: image,
-            resourceGroupName: 'rg-images',
-            location: 'westeurope',
-            targetName: 'ubuntu-24-04-osdisk',
-            osType: 'Linux',
-            hyperVGeneration: 'V2',
-            sku: 'StandardSSD_LRS',
+            ...osDisk,
           },
           env,
         }),
