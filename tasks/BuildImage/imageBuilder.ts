@@ -3,12 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { withDeadline } from '../../shared/azure/deadline';
 import { formatResourceId } from '../../shared/azure/resourceId';
 import { parseCustomizations } from '../../shared/builders/customizations';
-import {
-  collectImageBuild,
-  submitImageBuild,
-  type ImageBuildResult,
-  type SubmittedBuild,
-} from '../../shared/builders/imageBuilder/imageBuild';
+import { collectImageBuild, type ImageBuildResult } from '../../shared/builders/imageBuilder/collect';
+import { submitImageBuild, type SubmittedBuild } from '../../shared/builders/imageBuilder/submit';
 import { RUN_OUTPUTS } from '../../shared/builders/imageBuilder/templateModel';
 import {
   readBoolean,

@@ -1,5 +1,6 @@
 import { describeSource, type SourceImage } from '../../shared/builders/sourceImage';
-import type { ImageBuildResult, SubmittedBuild } from '../../shared/builders/imageBuilder/imageBuild';
+import type { ImageBuildResult } from '../../shared/builders/imageBuilder/collect';
+import type { SubmittedBuild } from '../../shared/builders/imageBuilder/submit';
 import { code, markdownEscape, markdownTable } from '../../shared/pipeline/markdown';
 
 export interface BuildSummary {

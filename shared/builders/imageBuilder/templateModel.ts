@@ -202,3 +202,11 @@ export function filesToStage(request: ImageBuilderRequest): string[] {
   ];
   return steps.flatMap((c) => ('path' in c ? [c.path] : []));
 }
+
+/** A template's source as people write it: a URN for Marketplace images, else the resource id. */
+export function describeTemplateSource(source: ImageTemplateSourceUnion): string {
+  if ('imageId' in source) return source.imageId;
+  if ('imageVersionId' in source) return source.imageVersionId;
+  const p = source as { publisher?: string; offer?: string; sku?: string; version?: string };
+  return `${p.publisher}:${p.offer}:${p.sku}:${p.version}`;
+}

@@ -230,7 +230,6 @@ export function builtinPackerTemplate(options: BuiltinTemplateOptions): string {
   lines.push(
     'source "azure-arm" "image" {',
     ...variables.map((v) => `  ${v} = var.${v}`),
-    ...(options.auth === 'managedIdentity' ? [] : []),
     ...attr('os_type', request.osType),
     ...sourceAttributes(request),
     ...networkAttributes(request),
