@@ -1,17 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { baselineScript, baselineVersion } from '../../shared/builders/baseline';
-import { checkCustomizationsFor, type Customization } from '../../shared/builders/customizations';
-import { nextGalleryVersion } from '../../shared/builders/packer/targets';
-import { sourceOs } from '../../shared/builders/sourceOs';
-import { builtinPackerTemplate } from '../../shared/builders/packer/builtinTemplate';
 import { packerCredentials } from '../../shared/builders/packer/credentials';
-import {
-  checkTemplateFile,
-  packerBuild,
-  packerInit,
-  packerValidate,
-} from '../../shared/builders/packer/packerRun';
+import { runPackerBuild } from '../../shared/builders/packer/packerBuild';
+import { checkTemplateFile } from '../../shared/builders/packer/packerRun';
 import { readKeyValues, readPath, readString } from '../../shared/pipeline/inputs';
 import { resolvePacker } from '../../shared/pipeline/packerTool';
 import type { TaskRunContext } from '../../shared/pipeline/runTask';
@@ -38,56 +27,28 @@ export async function buildWithPacker(run: TaskRunContext): Promise<void> {
     );
   for (const [name, value] of Object.entries(variables))
     if (/secret|password|token/i.test(name)) run.secret(value);
-  let templatePath = templateInput;
-  let steps: string[] = [];
-  let baseline: string | undefined;
-  if (!templatePath) {
-    const osType = await sourceOs(ctx, request);
-    const own: Customization[] = [...request.customizations];
-    checkCustomizationsFor(osType, own);
-    if (request.baseline) {
-      const script = baselineScript(osType);
-      own.push(osType === 'Linux' ? { kind: 'shell', ...script } : { kind: 'powershell', ...script });
-      baseline = baselineVersion(osType);
-    }
-    steps = own.map((s) => s.name);
-    const galleryVersion = await nextGalleryVersion(ctx, request.distribution.galleryImageId);
-    templatePath = path.join(run.tempDirectory, `vm-image-lifecycle-${Date.now()}.pkr.hcl`);
-    fs.writeFileSync(
-      templatePath,
-      builtinPackerTemplate({
-        request: { ...request, osType },
-        auth: credentials.auth,
-        steps: own,
-        galleryVersion,
-        requiredPlugins: !/^1\.[0-6]\./.test(tool.version),
-        tags: { createdBy: 'vmImageLifecycle', ...(run.buildNumber ? { buildNumber: run.buildNumber } : {}) },
-      }),
-    );
-    run.cleanup.defer(`generated template ${templatePath}`, () =>
-      Promise.resolve(fs.rmSync(templatePath!, { force: true })),
-    );
-    run.logger.info(`Built-in ${osType} template written to ${templatePath}`);
-  }
-  const env = {
-    ...credentials.env,
-    ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [`PKR_VAR_${k}`, v])),
-  };
-  const options = {
-    packer: tool,
-    templatePath,
-    env,
-    signal: ctx.abortSignal,
-    onLine: (line: string, level: string) =>
-      level === 'error' ? run.logger.error(line) : run.logger.info(line),
-  };
   const progress = run.progress('Packer build');
-  progress(2, 'packer init');
-  await packerInit(options);
-  progress(5, 'packer validate');
-  await packerValidate(options);
-  progress(10, 'packer build');
-  const result = await packerBuild(options).catch((e: unknown) => {
+  const {
+    result,
+    steps,
+    baselineVersion: baseline,
+  } = await runPackerBuild(
+    ctx,
+    {
+      request,
+      templatePath: templateInput,
+      packer: tool,
+      credentials,
+      variables,
+      workDirectory: run.tempDirectory,
+      tags: { createdBy: 'vmImageLifecycle', ...(run.buildNumber ? { buildNumber: run.buildNumber } : {}) },
+    },
+    {
+      cleanup: run.cleanup,
+      onLine: (line, level) => (level === 'error' ? run.logger.error(line) : run.logger.info(line)),
+      onProgress: (percent, stage) => progress(percent, stage),
+    },
+  ).catch((e: unknown) => {
     throw expired(e);
   });
   const azure = result.azure;
@@ -123,7 +84,6 @@ export async function buildWithPacker(run: TaskRunContext): Promise<void> {
       },
     }),
   );
-  progress(100, result.exitCode === 0 ? 'done' : 'failed');
   if (result.exitCode !== 0)
     throw new Error(
       `packer build failed (exit code ${result.exitCode}): ${result.errors.slice(-3).join(' | ') || 'see the log'}`,

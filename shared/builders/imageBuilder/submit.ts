@@ -7,7 +7,7 @@ import { step } from '../../azure/errors';
 import { parseResourceId } from '../../azure/resourceId';
 import { parseBlobUrl } from '../../blobs/blobUrl';
 import { InputError } from '../../validation/inputError';
-import { baselineScript, baselineVersion } from '../baseline';
+import { baselineStep, baselineVersion } from '../baseline';
 import { checkCustomizationsFor, type Customization, type OsType } from '../customizations';
 import { galleryTarget } from '../galleryTarget';
 import { sourceOs } from '../sourceOs';
@@ -107,13 +107,8 @@ export async function submitImageBuild(
   checkCustomizationsFor(osType, steps);
   checkCustomizationsFor(osType, options.validations, 'validationScripts');
   await checkDistribution(ctx, options);
-  const baseline = options.baseline ? baselineScript(osType) : undefined;
-  const baselineStep: Customization | undefined = baseline
-    ? osType === 'Linux'
-      ? { kind: 'shell', path: baseline.path, name: baseline.name }
-      : { kind: 'powershell', path: baseline.path, name: baseline.name }
-    : undefined;
-  const request: ImageBuilderRequest = { ...options, osType, baselineStep };
+  const baseline = options.baseline ? baselineStep(osType) : undefined;
+  const request: ImageBuilderRequest = { ...options, osType, baselineStep: baseline };
   const files = filesToStage(request);
   const fileSteps = steps.filter((s) => s.kind === 'file');
   if (fileSteps.length && !options.filesContainerUrl)
@@ -184,6 +179,6 @@ export async function submitImageBuild(
     templateName: options.templateName,
     osType,
     baselineVersion: baseline ? baselineVersion(osType) : undefined,
-    steps: [...steps, ...(baselineStep ? [baselineStep] : [])].map((s) => s.name),
+    steps: [...steps, ...(baseline ? [baseline] : [])].map((s) => s.name),
   };
 }

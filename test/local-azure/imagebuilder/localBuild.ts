@@ -89,7 +89,6 @@ function fixedVhdFooter(sizeBytes: number, workDir: string): Buffer {
 export class LocalBuild {
   readonly runId = randomUUID();
   private readonly abort = new AbortController();
-  private log: string[] = [];
   private logUpload: Promise<unknown> = Promise.resolve();
   done = false;
   finalState?: RunStatus['runState'];
@@ -123,24 +122,31 @@ export class LocalBuild {
     this.input.onStatus(this.status);
   }
 
+  /** One line more in customization.log: appended in order, as the build goes (the blob is made in `run`). */
   private write(line: string): void {
-    this.log.push(`[${new Date().toISOString()}] ${line}`);
-    const text = this.log.join('\n') + '\n';
+    const text = `[${new Date().toISOString()}] ${line}\n`;
     this.logUpload = this.logUpload.then(() =>
       this.logBlob()
-        .upload(text, Buffer.byteLength(text))
+        .appendBlock(text, Buffer.byteLength(text))
         .catch(() => undefined),
     );
   }
 
   private logBlob() {
-    const account = this.deps.azurite.accounts.find((a) => a.name === this.input.logsAccount)!;
-    const service = new BlobServiceClient(
+    return this.service(this.input.logsAccount)
+      .getContainerClient(LOG_CONTAINER)
+      .getAppendBlobClient(`${this.runId}/customization.log`);
+  }
+
+  /** A storage account of the local Azure, as the service reaches it (its own key). */
+  private service(accountName: string): BlobServiceClient {
+    const account = this.deps.azurite.accounts.find((a) => a.name === accountName);
+    if (!account) throw new Error(`'${accountName}' is not a storage account here`);
+    return new BlobServiceClient(
       this.deps.azurite.blobEndpoint(account.name),
       new StorageSharedKeyCredential(account.name, account.key),
       this.deps.azurite.clientOptions,
     );
-    return service.getContainerClient(LOG_CONTAINER).getBlockBlobClient(`${this.runId}/customization.log`);
   }
 
   private get props(): Props {
@@ -150,14 +156,8 @@ export class LocalBuild {
   private async run(): Promise<void> {
     const started = new Date().toISOString();
     this.setStatus({ startTime: started, runState: 'Running', runSubState: 'Queued', message: undefined });
-    const account = this.deps.azurite.accounts.find((a) => a.name === this.input.logsAccount)!;
-    await new BlobServiceClient(
-      this.deps.azurite.blobEndpoint(account.name),
-      new StorageSharedKeyCredential(account.name, account.key),
-      this.deps.azurite.clientOptions,
-    )
-      .getContainerClient(LOG_CONTAINER)
-      .createIfNotExists();
+    await this.service(this.input.logsAccount).getContainerClient(LOG_CONTAINER).createIfNotExists();
+    await this.logBlob().create();
     const minutes = Number(this.props.buildTimeoutInMinutes ?? 0) || 240;
     const timer = setTimeout(() => {
       this.write(`Build timed out after ${minutes} minutes (buildTimeoutInMinutes).`);
@@ -497,15 +497,9 @@ export class LocalBuild {
     const [accountName, containerName, ...blobPath] = uri
       ? uri.pathname.split('/').filter(Boolean).map(decodeURIComponent)
       : [this.input.logsAccount, 'vhds', `${this.input.template.name}-${this.runId}.vhd`];
-    const account = this.deps.azurite.accounts.find((a) => a.name === accountName);
-    if (!account || !containerName || !blobPath.length)
+    if (!containerName || !blobPath.length)
       throw new Error(`the VHD target '${String(d.uri)}' is not a blob of a storage account here`);
-    const service = new BlobServiceClient(
-      this.deps.azurite.blobEndpoint(account.name),
-      new StorageSharedKeyCredential(account.name, account.key),
-      this.deps.azurite.clientOptions,
-    );
-    const container = service.getContainerClient(containerName);
+    const container = this.service(accountName).getContainerClient(containerName);
     if (uri) {
       if (!(await container.exists()))
         throw new Error(`the container '${containerName}' of the VHD target does not exist`);
