@@ -1,21 +1,17 @@
 // npm run bench: this project's sparse page-blob uploader against azcopy, measured in the same run on the same
 // Azurite, alternating, several rounds. Figures are printed last as name=value lines so runs can be compared.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  AnonymousCredential,
   BlobSASPermissions,
   BlobServiceClient,
   generateBlobSASQueryParameters,
-  PageBlobClient,
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
-import { uploadFileToPageBlob } from '../shared/blobs/pageUpload';
-import { dataRanges } from '../shared/vhd/dataRanges';
 import { buildFixedFooter } from '../shared/vhd/footer';
 import { startAzurite, type AzuriteInstance } from '../test/local-azure/azurite';
 
@@ -51,60 +47,29 @@ function sasUrl(azurite: AzuriteInstance, container: string, blob: string): stri
   return `${azurite.blobEndpoint(account.name)}/${container}/${blob}?${sas}`;
 }
 
-async function ours(
+/**
+ * This project's uploader or the ceiling (a bare Put Page loop from memory), each in a process of its own
+ * (measureUpload.ts): one untimed upload into a blob of its own, then the timed one.
+ */
+async function inProcessOfItsOwn(
+  who: 'ours' | 'ceiling',
   azurite: AzuriteInstance,
   service: BlobServiceClient,
   file: string,
   name: string,
 ): Promise<number> {
   const size = fs.statSync(file).size;
-  await service.getContainerClient('bench').getPageBlobClient(name).create(size);
-  const started = process.hrtime.bigint();
-  await uploadFileToPageBlob(sasUrl(azurite, 'bench', name), file, { concurrency: 8 });
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-type Preloaded = { offset: number; data: Buffer }[];
-
-/** The file's data ranges read into memory once, outside any timing. */
-async function preload(file: string): Promise<Preloaded> {
-  const fd = fs.openSync(file, 'r');
-  const out: Preloaded = [];
-  for await (const r of dataRanges(file)) {
-    const data = Buffer.allocUnsafe(r.length);
-    fs.readSync(fd, data, 0, r.length, r.offset);
-    out.push({ offset: r.offset, data });
+  const urls = [];
+  for (const blob of [`warmup-${name}`, name]) {
+    await service.getContainerClient('bench').getPageBlobClient(blob).create(size);
+    urls.push(sasUrl(azurite, 'bench', blob));
   }
-  fs.closeSync(fd);
-  return out;
-}
-
-/**
- * The ceiling: a bare Put Page loop over the same ranges from memory, 8 at a time, each with a Content-MD5
- * computed in the loop (the uploader cannot have it beforehand either), through a client built exactly as the
- * uploader builds its own (SAS URL, anonymous credential, default pipeline: same retry policy, same keep-alive
- * agent). No scan, no file reads, no retries of its own, no verification.
- */
-async function ceiling(
-  azurite: AzuriteInstance,
-  service: BlobServiceClient,
-  size: number,
-  ranges: Preloaded,
-  name: string,
-): Promise<number> {
-  await service.getContainerClient('bench').getPageBlobClient(name).create(size);
-  const client = new PageBlobClient(sasUrl(azurite, 'bench', name), new AnonymousCredential());
-  const started = process.hrtime.bigint();
-  let next = 0;
-  const worker = async () => {
-    while (next < ranges.length) {
-      const { offset, data } = ranges[next++];
-      const md5 = createHash('md5').update(data).digest();
-      await client.uploadPages(data, offset, data.length, { transactionalContentMD5: md5 });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'measureUpload.ts'), who, file, ...urls],
+    { maxBuffer: 1 << 20 },
+  );
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number }).seconds;
 }
 
 /** azcopy as the npm package ships it, checked once: a missing library is one line naming its package. */
@@ -177,20 +142,7 @@ async function main(): Promise<void> {
       `2 GiB fixed VHD with ${(dataBytes / MIB).toFixed(0)} MiB of data in scattered 4 MiB chunks; ${ROUNDS} rounds, each measurement on a fresh Azurite after one untimed upload, order rotated`,
     );
     const seconds = { ours: [] as number[], ceiling: [] as number[], azcopy: [] as number[] };
-    const size = fs.statSync(vhd).size;
-    const preloaded = await preload(vhd);
     const kinds = ['ours', 'ceiling', 'azcopy'] as const;
-    const measure = async (
-      who: (typeof kinds)[number],
-      azurite: AzuriteInstance,
-      service: BlobServiceClient,
-      name: string,
-    ) =>
-      who === 'ours'
-        ? ours(azurite, service, vhd, name)
-        : who === 'ceiling'
-          ? ceiling(azurite, service, size, preloaded, name)
-          : azcopy(azurite, vhd, name, work);
     for (let round = 1; round <= ROUNDS; round++) {
       // Rotate who goes first, so none always runs on a machine another just warmed.
       const order = kinds.map((_, i) => kinds[(i + round - 1) % kinds.length]);
@@ -200,8 +152,11 @@ async function main(): Promise<void> {
         // upload and its garbage collection then stalls whoever runs next; this way no tool pays for another.
         const { azurite, service } = await freshAzurite();
         try {
-          await measure(who, azurite, service, `warmup-${who}.vhd`);
-          seconds[who].push(await measure(who, azurite, service, `${who}-${round}.vhd`));
+          if (who === 'azcopy') {
+            await azcopy(azurite, vhd, `warmup-${who}.vhd`, work);
+            seconds[who].push(await azcopy(azurite, vhd, `${who}-${round}.vhd`, work));
+          } else
+            seconds[who].push(await inProcessOfItsOwn(who, azurite, service, vhd, `${who}-${round}.vhd`));
         } finally {
           await azurite.stop();
         }
@@ -217,7 +172,7 @@ async function main(): Promise<void> {
     const { azurite, service } = await freshAzurite();
     let sparseSeconds: number;
     try {
-      sparseSeconds = await ours(azurite, service, sparse, 'sparse-16g.vhd');
+      sparseSeconds = await inProcessOfItsOwn('ours', azurite, service, sparse, 'sparse-16g.vhd');
     } finally {
       await azurite.stop();
     }
