@@ -133,12 +133,6 @@ export async function uploadFileToPageBlob(
   // The SAS in the URL is the credential.
   const client = new PageBlobClient(sasUrl, new AnonymousCredential(), options.clientOptions);
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  // Where the file system keeps data: once known, the holes are neither read nor compared (the scan does not
-  // wait for it; undefined: everything is read).
-  const extents =
-    options.allocationMap === false
-      ? undefined
-      : allocatedExtents(filePath, { signal }).catch(() => undefined); // an abort is seen by the scan itself
   const { size: fileBytes } = await fs.stat(filePath);
   // The blob's size and, to resume, what it holds: asked now and awaited by the first send, so the round trip
   // overlaps the first reads and hashes instead of coming before them.
@@ -155,6 +149,13 @@ export async function uploadFileToPageBlob(
     return held;
   })();
   blobReady.catch(() => undefined); // awaited by every send and at the end; this only keeps it from going unhandled
+  // Where the file system keeps data: once known, the holes are neither read nor compared (the scan does not
+  // wait for it; undefined: everything is read). Started once the blob request is on its way: starting a process
+  // blocks this thread for milliseconds.
+  const extents =
+    options.allocationMap === false
+      ? undefined
+      : allocatedExtents(filePath, { signal }).catch(() => undefined); // an abort is seen by the scan itself
   let existing: ByteRange[] = [];
   // Digest of each data range as read from the file, computed once while it is sent or compared.
   const digests = new Map<number, string>();

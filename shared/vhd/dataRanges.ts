@@ -15,55 +15,70 @@ const PAGE = 4096;
  * through the page cache makes the kernel allocate and zero a cache page for every 4 KiB of hole (16 GiB of
  * mostly-empty disk took 30-40 s here, cold), while a direct read of a hole costs almost nothing (1 s).
  * A direct read of real data needs a memory buffer aligned to the device's block size, and JavaScript cannot ask
- * for one or see an address: the buffer is over-allocated and, when the kernel refuses a read (EINVAL), the next
- * offset into it is tried, up to a page; a large allocation never moves, so the offset found holds for the rest.
- * Holes are read without that check, so alignment can only be learnt on the first chunk that holds data.
+ * for one or see an address: each buffer is over-allocated by a page and, when the kernel refuses a read (EINVAL),
+ * the next offset into it is tried; a large allocation never moves, so the offset found holds for the buffer's life.
+ * Buffers come from the same allocator, so the offset found for one is tried first for the next.
  */
 class ScanReader {
-  private shift = 0;
+  /** Where in each buffer reads land (undefined: not allocated yet). */
+  private readonly slots: ({ raw: Buffer; shift: number } | undefined)[];
+  private lastShift = 0;
   private constructor(
     private handle: fs.FileHandle,
     private direct: boolean,
-    private readonly raw: Buffer,
     private readonly path: string,
     private readonly bytes: number,
-  ) {}
+    slots: number,
+  ) {
+    this.slots = Array.from({ length: slots }, () => undefined);
+  }
 
-  /** `slots` buffers of `bytes` in one allocation: all share its alignment, as `bytes` is a multiple of a page. */
   static async open(path: string, bytes: number, slots = 1): Promise<ScanReader> {
     const direct = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
     const handle = direct
       ? await fs.open(path, fsConstants.O_RDONLY | direct).catch(() => undefined)
       : undefined;
-    // Shared memory, so that a worker thread can hash what was read without a copy.
-    const raw = Buffer.from(new SharedArrayBuffer(bytes * slots + PAGE));
     return handle
-      ? new ScanReader(handle, true, raw, path, bytes)
-      : new ScanReader(await fs.open(path, 'r'), false, raw, path, bytes);
+      ? new ScanReader(handle, true, path, bytes, slots)
+      : new ScanReader(await fs.open(path, 'r'), false, path, bytes, slots);
   }
 
   async size(): Promise<number> {
     return (await this.handle.stat()).size;
   }
 
+  /**
+   * Buffer `slot`, allocated on first use: a page more than a chunk, in shared memory so that a worker thread can
+   * hash what was read without a copy. On first use rather than all up front: a file with little data needs few
+   * buffers, and zeroing them (shared memory always is) no longer comes before the first read.
+   */
+  private slot(index: number): { raw: Buffer; shift: number } {
+    return (this.slots[index] ??= {
+      raw: Buffer.from(new SharedArrayBuffer(this.bytes + PAGE)),
+      shift: this.lastShift,
+    });
+  }
+
   /** Reads `length` bytes at `offset` (a multiple of the chunk size) into buffer `slot`, overwriting it. */
   async read(offset: number, length: number, slot = 0): Promise<Buffer> {
-    for (;;) {
+    const buffer = this.slot(slot);
+    for (let tried = 0; ;) {
       try {
-        // Direct reads need whole blocks: ask for a full chunk and take what the file has.
-        const at = this.shift + slot * this.bytes;
         // Synchronous: an asynchronous read waits for a turn of the event loop after it completes, and while
         // uploading that loop is busy; 512 such waits for 2 GiB made the scan, not the network, the bottleneck.
-        const bytesRead = readSync(this.handle.fd, this.raw, at, this.direct ? this.bytes : length, offset);
-        return this.raw.subarray(at, at + Math.min(bytesRead, length));
+        // Direct reads need whole blocks: ask for a full chunk and take what the file has.
+        const at = buffer.shift;
+        const bytesRead = readSync(this.handle.fd, buffer.raw, at, this.direct ? this.bytes : length, offset);
+        this.lastShift = at;
+        return buffer.raw.subarray(at, at + Math.min(bytesRead, length));
       } catch (e) {
         if (!this.direct || (e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-        this.shift += 16;
-        if (this.shift >= PAGE) {
+        buffer.shift = (buffer.shift + 16) % PAGE;
+        if (++tried >= PAGE / 16) {
+          // No offset works: read through the page cache from now on.
           await this.handle.close();
           this.handle = await fs.open(this.path, 'r');
           this.direct = false;
-          this.shift = 0;
         }
       }
     }
@@ -129,9 +144,12 @@ export async function* scanChunks(
   };
   try {
     const size = await reader.size();
+    let readData = false;
     for (let offset = 0; offset < size; offset += align) {
-      // Let timers, aborts and finished requests in now and then (reads are synchronous).
-      if ((offset / align) % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+      // Reads are synchronous: after each read of data, and every 16 chunks otherwise, let finished requests,
+      // hashes, timers and aborts in before reading on (a data read can block for milliseconds).
+      if (readData || (offset / align) % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+      readData = false;
       options.signal?.throwIfAborted();
       if (!allocated(offset, Math.min(offset + align, size))) {
         yield { offset, length: Math.min(align, size - offset) };
@@ -141,6 +159,7 @@ export async function* scanChunks(
       const slot = free.pop()!;
       const chunk = await reader.read(offset, Math.min(align, size - offset), slot);
       const zero = isZero(chunk);
+      readData = !zero;
       if (zero || !options.keep) {
         free.push(slot); // read into again next time (without `keep`, after the caller resumes the scan)
         yield zero ? { offset, length: chunk.length } : { offset, length: chunk.length, data: chunk };
