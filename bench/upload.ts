@@ -1,5 +1,6 @@
-// npm run bench: this project's sparse page-blob uploader against azcopy, measured in the same run on the same
-// Azurite, alternating, several rounds. Figures are printed last as name=value lines so runs can be compared.
+// npm run bench: this project's sparse page-blob uploader against the service's ceiling (a bare Put Page loop from
+// memory) and azcopy, measured in the same run, rotated, several rounds, each on a fresh Azurite of its own.
+// Figures are printed last as name=value lines so runs can be compared.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
