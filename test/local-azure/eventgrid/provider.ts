@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../arm/errors';
-import { requiredLocation } from '../arm/providers/location';
+import { trackedResource } from '../arm/providers/tracked';
 import type { ResourceTypeSpec, WriteContext } from '../arm/providers/types';
 import { resourceBody, type ResourceStore, type StoredResource } from '../arm/store';
 import { validateWebhook, type DeliveryTargets } from './delivery';
@@ -149,11 +149,7 @@ export function eventGridProviders(baseUrl: () => string, targets: DeliveryTarge
       if (!SCHEMAS.includes(schema))
         throw armErrors.invalidParameter(`The input schema '${schema}' is not valid.`, 'inputSchema');
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: {
           endpoint: topicEndpoint(baseUrl(), ctx.name),
           inputSchema: schema,

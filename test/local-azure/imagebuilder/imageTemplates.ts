@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../arm/errors';
 import type { OwnBytes } from '../arm/providers/disks';
-import { requiredLocation } from '../arm/providers/location';
+import { trackedResource } from '../arm/providers/tracked';
 import { storageAccountResource } from '../arm/providers/storageAccounts';
 import type { ResourceTypeSpec } from '../arm/providers/types';
 import type { ResourceStore, StoredResource } from '../arm/store';
@@ -201,11 +201,7 @@ export function imageTemplatesProvider(deps: ImageBuilderDeps): ResourceTypeSpec
           : `/subscriptions/${ctx.subscriptionId}/resourceGroups/IT_${ctx.resourceGroup}_${ctx.name}_${randomUUID()}`;
       const error = validate(ctx.store, deps.platformImages, p);
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         extra: {
           identity: {
             type: 'UserAssigned',

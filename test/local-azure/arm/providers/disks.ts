@@ -10,6 +10,7 @@ import type { AzuriteInstance } from '../../azurite';
 import { ArmError, armErrors } from '../errors';
 import { resourceBody, type ResourceStore, type StoredResource } from '../store';
 import { requiredLocation } from './location';
+import { trackedResource } from './tracked';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -456,11 +457,7 @@ export function disksProvider(
         );
       }
       const resource: StoredResource = {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         extra: { sku: { name: sku, tier: sku.startsWith('Premium') ? 'Premium' : 'Standard' } },
         properties,
       };
@@ -654,11 +651,7 @@ export function disksProvider(
           'creationData.createOption',
         );
       const resource: StoredResource = {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         extra: { sku: (ctx.body.sku as object | undefined) ?? { name: 'Standard_LRS', tier: 'Standard' } },
         properties: {
           osType: source.properties.osType,

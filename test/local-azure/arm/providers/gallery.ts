@@ -1,7 +1,7 @@
 import { ArmError, armErrors } from '../errors';
 import type { ResourceStore, StoredResource } from '../store';
-import { requiredLocation } from './location';
-import type { ResourceTypeSpec, WriteContext } from './types';
+import { trackedResource } from './tracked';
+import type { ResourceTypeSpec } from './types';
 
 /*
  * Microsoft.Compute galleries and gallery images (image definitions), shaped on GalleryRP.json
@@ -14,10 +14,6 @@ type Props = Record<string, unknown>;
 function props(body: Record<string, unknown>): Props {
   const p = body.properties;
   return p && typeof p === 'object' ? { ...(p as Props) } : {};
-}
-
-function tags(ctx: WriteContext): Record<string, string> | undefined {
-  return (ctx.body.tags as Record<string, string> | undefined) ?? undefined;
 }
 
 /** The rule Azure reports for gallery names (letters, digits, '_' and '.', not starting or ending with '.'). */
@@ -60,11 +56,7 @@ export const galleries: ResourceTypeSpec = {
     properties.identifier = { uniqueName: `${ctx.subscriptionId}-${ctx.name.toUpperCase()}` };
     delete properties.provisioningState;
     return {
-      id: ctx.id,
-      name: ctx.name,
-      type: '',
-      location: requiredLocation(ctx),
-      tags: tags(ctx),
+      ...trackedResource(ctx),
       properties,
     };
   },
@@ -288,11 +280,7 @@ export const galleryImages: ResourceTypeSpec = {
     p.identifier = { publisher: identifier.publisher, offer: identifier.offer, sku: identifier.sku };
     delete p.provisioningState;
     return {
-      id: ctx.id,
-      name: ctx.name,
-      type: '',
-      location: requiredLocation(ctx),
-      tags: tags(ctx),
+      ...trackedResource(ctx),
       properties: p,
     };
   },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { resourceBody } from '../store';
-import { requiredLocation } from './location';
+import { trackedResource } from './tracked';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -21,11 +21,7 @@ export function userAssignedIdentitiesProvider(
       const clientId = randomUUID();
       onCreated(clientId);
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: { isolationScope: 'None', tenantId, principalId: randomUUID(), clientId },
       };
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors';
 import type { ResourceStore, StoredResource } from '../store';
 import { copyBytes, refuseWhileCopying, type DiskBlobs, type ImageDiskBytes, type OwnBytes } from './disks';
-import { requiredLocation } from './location';
+import { trackedResource } from './tracked';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -122,11 +122,7 @@ export function imagesProvider(blobs?: DiskBlobs): ResourceTypeSpec {
       };
       const sizeGB = (r: StoredResource) => r.properties.diskSizeGB as number | undefined;
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: {
           // Azure fills in caching and storage type where the request leaves them out, and keeps zoneResilient.
           storageProfile: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArmError, armErrors } from '../errors';
 import { resourceBody, type ResourceStore, type StoredResource } from '../store';
 import { requiredLocation } from './location';
+import { trackedResource } from './tracked';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -154,11 +155,7 @@ export function networkProviders(store: ResourceStore): ResourceTypeSpec[] {
         ctx.store.put({ ...s, internal: kept?.internal ?? s.internal });
       }
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: {
           addressSpace: { addressPrefixes: prefixes },
           resourceGuid: (ctx.existing?.properties.resourceGuid as string | undefined) ?? randomUUID(),
@@ -233,11 +230,7 @@ export function networkProviders(store: ResourceStore): ResourceTypeSpec[] {
         };
       });
       return {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: {
           securityRules: rules,
           defaultSecurityRules: DEFAULT_RULES.map(

@@ -2,7 +2,7 @@ import { AnonymousCredential, AppendBlobClient, type StoragePipelineOptions } fr
 import type { VmHost } from '../../vm/vmHost';
 import { armErrors } from '../errors';
 import { resourceBody, type StoredResource } from '../store';
-import { requiredLocation } from './location';
+import { trackedResource } from './tracked';
 import type { ResourceTypeSpec } from './types';
 
 /*
@@ -82,11 +82,7 @@ export function runCommandsProvider(
         cancel: new AbortController(),
       };
       const resource: StoredResource = {
-        id: ctx.id,
-        name: ctx.name,
-        type: '',
-        location: requiredLocation(ctx),
-        tags: ctx.body.tags as Record<string, string> | undefined,
+        ...trackedResource(ctx),
         properties: {
           source: { script: source.script },
           ...(p.parameters ? { parameters: p.parameters } : {}),
