@@ -3,49 +3,66 @@
 # second serial port (ttyS1): announces READY, then for "RUN <id>" reads a base64 script up to "END", runs it as
 # root in the background, and answers "OUT <id>" and "ERR <id>" (base64, up to "END") and "EXIT <id> <code>";
 # "KILL <id>" stops a running script (its exit code is then 137). An image without this file never gets ready.
+#
+# Commands are read with a plain blocking read, and nothing the agent starts is its own child: busybox's read
+# throws away a half-received line when its time runs out (read -t) and when a child of the shell ends (SIGCHLD
+# restarts it), and the "RUN" it held was then never run. Each script's runner is started detached (it belongs to
+# init) and reports the script's end itself.
 PORT=/dev/ttyS1
 WORK=/run/local-vm-agent
 mkdir -p "$WORK"
 stty -F "$PORT" raw -echo 2>/dev/null
 exec 3<>"$PORT"
 echo "READY" >&3
-job=""
-pid=""
+
+report() {
+  id=$1
+  echo "OUT $id" >&3
+  base64 "$WORK/$id.out" >&3
+  echo "END" >&3
+  echo "ERR $id" >&3
+  base64 "$WORK/$id.err" >&3
+  echo "END" >&3
+  echo "EXIT $id $2" >&3
+  rm -f "$WORK/$id".*
+}
+
+# Stops a script: frozen so that it runs nothing more, its children killed while they are still its own (then
+# they would belong to init), then the script itself; its runner sees it end with 137 (SIGKILL) and reports.
+stop_script() {
+  kill -STOP "$1" 2>/dev/null
+  pkill -KILL -P "$1" 2>/dev/null
+  kill -KILL "$1" 2>/dev/null
+}
+
 while true; do
-  if read -r -t 1 cmd id <&3; then
-    case "$cmd" in
-      RUN)
-        : > "$WORK/$id.b64"
-        while read -r line <&3; do
-          [ "$line" = "END" ] && break
-          echo "$line" >> "$WORK/$id.b64"
-        done
-        base64 -d "$WORK/$id.b64" > "$WORK/$id.sh"
-        rm -f "$WORK/$id.code"
-        ( sh "$WORK/$id.sh" > "$WORK/$id.out" 2> "$WORK/$id.err"; echo $? > "$WORK/$id.code.tmp"; mv "$WORK/$id.code.tmp" "$WORK/$id.code" ) &
-        pid=$!
-        job="$id"
-        echo "STARTED $id" >&3
-        ;;
-      KILL)
-        if [ "$id" = "$job" ] && [ -n "$pid" ]; then
-          pkill -KILL -P "$pid" 2>/dev/null
-          kill -KILL "$pid" 2>/dev/null
-          echo 137 > "$WORK/$id.code"
-        fi
-        ;;
-    esac
-  fi
-  if [ -n "$job" ] && [ -f "$WORK/$job.code" ]; then
-    echo "OUT $job" >&3
-    base64 "$WORK/$job.out" >&3
-    echo "END" >&3
-    echo "ERR $job" >&3
-    base64 "$WORK/$job.err" >&3
-    echo "END" >&3
-    echo "EXIT $job $(cat "$WORK/$job.code")" >&3
-    rm -f "$WORK/$job".*
-    job=""
-    pid=""
-  fi
+  read -r cmd id <&3 || continue
+  case "$cmd" in
+    RUN)
+      : > "$WORK/$id.b64"
+      while read -r line <&3; do
+        [ "$line" = "END" ] && break
+        echo "$line" >> "$WORK/$id.b64"
+      done
+      base64 -d "$WORK/$id.b64" > "$WORK/$id.sh"
+      echo "STARTED $id" >&3
+      ( (
+        : > "$WORK/$id.out"
+        : > "$WORK/$id.err"
+        sh "$WORK/$id.sh" > "$WORK/$id.out" 2> "$WORK/$id.err" &
+        script=$!
+        echo "$script" > "$WORK/$id.pid"
+        # A KILL that came before the pid was written left its mark.
+        [ -f "$WORK/$id.kill" ] && stop_script "$script"
+        wait "$script"
+        report "$id" $?
+      ) & )
+      ;;
+    KILL)
+      # The mark first, then the pid: whichever of this and the runner comes second stops the script.
+      [ -f "$WORK/$id.sh" ] && : > "$WORK/$id.kill"
+      pid=$(cat "$WORK/$id.pid" 2>/dev/null)
+      [ -n "$pid" ] && stop_script "$pid"
+      ;;
+  esac
 done
