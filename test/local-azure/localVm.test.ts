@@ -69,6 +69,24 @@ describe('the local VM (QEMU booting a test image, with the local VM agent)', fu
     assert.equal(result.stdout.toString(), '');
   });
 
+  it('kills a script, and what it started, when the kill comes right behind the script (a build cancelled at once)', async () => {
+    const controller = new AbortController();
+    const running = vm.run('sleep 60 & sleep 60; echo never', { signal: controller.signal });
+    controller.abort();
+    const result = await running;
+    assert.equal(result.exitCode, 137);
+    assert.equal(result.stdout.toString(), '');
+    const left = (await vm.run('ps | grep "[s]leep 60" || true')).stdout.toString();
+    assert.equal(left, '', 'nothing the script started is still running');
+  });
+
+  it('runs scripts back to back without losing one (each answer is its own)', async () => {
+    for (let i = 0; i < 20; i++) {
+      const result = await vm.run(`echo run-${i}`);
+      assert.equal(result.stdout.toString(), `run-${i}\n`);
+    }
+  });
+
   it('an image without the agent boots but never becomes ready, and its console says how far it came', async () => {
     assert.equal(await bare.waitForAgent(5_000), false);
     for (let i = 0; i < 100 && !/boot finished/.test(bare.consoleLog()); i++)

@@ -27,11 +27,11 @@ report() {
   rm -f "$WORK/$id".*
 }
 
-# Stops a script: frozen so that it runs nothing more, its children killed while they are still its own (then
-# they would belong to init), then the script itself; its runner sees it end with 137 (SIGKILL) and reports.
+# Stops a script and everything it started: each script runs in a session (and process group) of its own. Killing
+# the process as well covers a KILL that comes before the script's setsid made the group. Its runner then sees it
+# end with 137 (SIGKILL) and reports as usual.
 stop_script() {
-  kill -STOP "$1" 2>/dev/null
-  pkill -KILL -P "$1" 2>/dev/null
+  kill -KILL -"$1" 2>/dev/null
   kill -KILL "$1" 2>/dev/null
 }
 
@@ -49,7 +49,7 @@ while true; do
       ( (
         : > "$WORK/$id.out"
         : > "$WORK/$id.err"
-        sh "$WORK/$id.sh" > "$WORK/$id.out" 2> "$WORK/$id.err" &
+        setsid sh "$WORK/$id.sh" > "$WORK/$id.out" 2> "$WORK/$id.err" &
         script=$!
         echo "$script" > "$WORK/$id.pid"
         # A KILL that came before the pid was written left its mark.
